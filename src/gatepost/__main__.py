@@ -1,0 +1,3 @@
+from gatepost.cli import main
+
+raise SystemExit(main())

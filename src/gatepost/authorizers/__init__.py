@@ -1,0 +1,1 @@
+"""Authorizers: one module per kind (none, iam, jwt, user_pool, lambda_), listed in registry.py."""

@@ -1,0 +1,82 @@
+"""The authorizer contract: one module per kind, each with its config model, listed in registry.py.
+
+An authorizer is built once from its frozen config (`build(name, config, ctx)`) and then shared by every
+request of every route that names it. `authorize` returns a Decision (never raises for an expected
+outcome). The two `event_*` methods are the hook through which each kind fills its part of AWS's
+events (`requestContext.authorizer`, `requestContext.identity`); the events module calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from gatepost.clock import SYSTEM_CLOCK, Clock
+from gatepost.decision import Decision
+
+if TYPE_CHECKING:
+    from gatepost.gateway import RouteMatch
+    from gatepost.request import GatewayRequest
+    from gatepost.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class ApiInfo:
+    """What an authorizer may know about the API it serves (for ARNs, events, error bodies)."""
+
+    name: str
+    api_id: str
+    flavour: str  # rest | http
+    stage: str
+    region: str
+    account_id: str
+    stage_variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BuildContext:
+    """Handed to `build`: the API, the shared services (stores, HTTP client, clock), the config's folder."""
+
+    api: ApiInfo
+    services: Services
+    config_dir: Path = Path(".")
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock if self.services is not None else SYSTEM_CLOCK
+
+
+class Authorizer:
+    """Base class. Subclasses set `kind` and implement `authorize`."""
+
+    kind: ClassVar[str] = "none"
+    supports_scopes: ClassVar[bool] = False  # may a route name `scopes` with this authorizer?
+    supports_groups: ClassVar[bool] = False  # may a route name `groups` with this authorizer?
+
+    def __init__(self, name: str, api: ApiInfo) -> None:
+        self.name = name
+        self.api = api
+
+    async def start(self) -> None:
+        """Called once when the gateway starts (fetch keys, open connections). Must not fail the start
+        for an identity provider that is down: fail closed at request time instead."""
+
+    async def close(self) -> None:
+        """Called once at shutdown."""
+
+    async def authorize(self, req: GatewayRequest, match: RouteMatch) -> Decision:
+        raise NotImplementedError
+
+    def event_authorizer(self, decision: Decision, payload_version: str) -> dict[str, Any] | None:
+        """`requestContext.authorizer` for this kind: payload_version "1.0" (REST and HTTP 1.0) or "2.0"."""
+        return None
+
+    def event_identity(self, decision: Decision) -> dict[str, Any]:
+        """Fields this kind sets in REST's `requestContext.identity` (e.g. IAM's userArn)."""
+        return {}
+
+    def describe(self) -> dict[str, Any]:
+        """Facts for `gatepost explain`: identity source, owner, cost, coupling, propagation."""
+        return {"kind": self.kind}

@@ -1,0 +1,44 @@
+"""The `gatepost` command. Each verb is one module in cli/ with `add_parser(subparsers)`; listed in VERBS."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from gatepost import __version__
+
+# One line per verb: module name under gatepost.cli.
+VERBS = [
+    "serve",
+    "check",
+]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gatepost",
+        description="A self-hostable API gateway that enforces AWS API Gateway's authorization model.",
+    )
+    p.add_argument("--version", action="version", version=f"gatepost {__version__}")
+    sub = p.add_subparsers(dest="verb", metavar="VERB")
+    for name in VERBS:
+        importlib.import_module(f"gatepost.cli.{name}").add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not getattr(args, "func", None):
+        parser().print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

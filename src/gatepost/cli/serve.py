@@ -1,0 +1,62 @@
+"""`gatepost serve CONFIG`: start the sidecars the config names, then serve its APIs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from gatepost.errors import ConfigError
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the gateway", description=__doc__)
+    p.add_argument("config", help="path to gatepost.yaml")
+    p.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default: server.port, 8080)")
+    p.add_argument("--workers", type=int, help="worker processes (default: server.workers, 1)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gatepost.config.compile import compile_gateway
+    from gatepost.config.load import load_file
+    from gatepost.server.run import run as run_server
+    from gatepost.services import Services
+    from gatepost.sidecars import SidecarError, Sidecars
+
+    config_dir = Path(args.config).resolve().parent
+    try:
+        config, doc = load_file(args.config)
+        compile_gateway(config, doc, Services(), config_dir)  # fail fast, before any process starts
+    except ConfigError as exc:
+        print(f"{len(exc.issues)} problem(s) in {args.config}:", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 1
+    server = config.server
+    host = args.host or server.host
+    port = args.port if args.port is not None else server.port
+    workers = args.workers or server.workers
+    sidecars = Sidecars(config.sidecars, config_dir)
+    try:
+        sidecars.start()
+        for hook in _startup_hooks():
+            hook(config, config_dir)
+        print(f"gatepost: serving {', '.join(config.apis)} on http://{host}:{port} "
+              f"({workers} worker{'s' if workers > 1 else ''})", flush=True)
+        run_server(args.config, server, host=host, port=port, workers=workers)
+    except SidecarError as exc:
+        print(f"gatepost: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        sidecars.stop()
+    return 0
+
+
+def _startup_hooks() -> list[Any]:
+    """First-start work that prints once (demo credentials...): see gatepost.demo."""
+    from gatepost.demo import STARTUP_HOOKS
+
+    return list(STARTUP_HOOKS)

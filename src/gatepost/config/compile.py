@@ -1,0 +1,181 @@
+"""Compile a validated GatewayConfig into the frozen runtime (gateway.py), once.
+
+Semantic checks live here: deny by default (a route needs an authorizer or an explicit `public: true`),
+unknown authorizer names, duplicate or ambiguous routes, the reserved `/_gatepost/` prefix, options an
+authorizer kind cannot honour. Every problem is collected with its place; nothing is half-built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gatepost.authorizers.base import ApiInfo, Authorizer, BuildContext
+from gatepost.authorizers.none import PublicAuthorizer
+from gatepost.authorizers.registry import KINDS as AUTHORIZER_KINDS
+from gatepost.config.load import Loc, Located
+from gatepost.config.models import ApiConfig, CorsConfig, GatewayConfig, RouteConfig
+from gatepost.cors import Cors
+from gatepost.errors import ConfigError, ConfigIssue, ResponseType
+from gatepost.gateway import Api, Gateway, Route
+from gatepost.integrations.base import Integration
+from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
+from gatepost.policy.resource import build_policy_gate
+from gatepost.responses import GatewayResponses, compile_overrides
+from gatepost.routing import DEFAULT_ROUTE, RouteSyntaxError, RouteTable, parse_route_key
+from gatepost.services import Services
+from gatepost.usage.build import build_caller_throttle, build_usage_gate
+
+RESERVED_PREFIX = "/_gatepost"
+
+
+class _Issues:
+    def __init__(self, doc: Located) -> None:
+        self.doc = doc
+        self.items: list[ConfigIssue] = []
+
+    def add(self, loc: Loc, problem: str, fix: str = "") -> None:
+        self.items.append(self.doc.issue(loc, problem, fix))
+
+
+def api_info(name: str, cfg: ApiConfig) -> ApiInfo:
+    stage = cfg.stage or ("prod" if cfg.flavour == "rest" else "$default")
+    return ApiInfo(name, cfg.api_id or name, cfg.flavour, stage, cfg.region, cfg.account_id, cfg.stage_variables)
+
+
+def build_integration(cfg: Any) -> Integration:
+    return INTEGRATION_KINDS[cfg.type].build(cfg)
+
+
+def _authorizers(name: str, cfg: ApiConfig, ctx: BuildContext, issues: _Issues) -> dict[str, Authorizer]:
+    out: dict[str, Authorizer] = {}
+    for aname, acfg in cfg.authorizers.items():
+        try:
+            out[aname] = AUTHORIZER_KINDS[acfg.type].build(aname, acfg, ctx)
+        except (ValueError, OSError, ImportError) as exc:
+            issues.add(("apis", name, "authorizers", aname), str(exc), "correct the authorizer's settings")
+        except ConfigError as exc:
+            issues.items.extend(exc.issues)
+    return out
+
+
+def _route(api_name: str, i: int, rc: RouteConfig, cfg: ApiConfig, info: ApiInfo,
+           authorizers: dict[str, Authorizer], default_integration: Integration | None,
+           issues: _Issues) -> Route | None:
+    loc: Loc = ("apis", api_name, "routes", i)
+    try:
+        key = parse_route_key(rc.route)
+    except RouteSyntaxError as exc:
+        issues.add((*loc, "route"), str(exc), 'write it as "GET /pets/{id}"')
+        return None
+    if key.path == DEFAULT_ROUTE and cfg.flavour != "http":
+        issues.add((*loc, "route"), "$default exists on http APIs only", 'on a rest API use "ANY /{proxy+}"')
+        return None
+    if key.path == RESERVED_PREFIX or key.path.startswith(RESERVED_PREFIX + "/"):
+        issues.add((*loc, "route"), f"{RESERVED_PREFIX}/ is reserved for the gateway itself", "choose another path")
+        return None
+    if rc.public and rc.authorizer:
+        issues.add(loc, f"route {key} is both public and uses authorizer {rc.authorizer!r}",
+                   "keep one: remove `public: true` or the authorizer")
+        return None
+    if not rc.public and not rc.authorizer:
+        issues.add(loc, f"route {key} has no authorizer: Gatepost denies by default",
+                   "add `authorizer: NAME`, or `public: true` if anyone may call it")
+        return None
+    authorizer: Authorizer
+    if rc.public:
+        authorizer = PublicAuthorizer("", info)
+        if rc.scopes or rc.groups:
+            issues.add(loc, "a public route cannot require scopes or groups", "name an authorizer")
+    else:
+        assert rc.authorizer is not None
+        found = authorizers.get(rc.authorizer)
+        if found is None:
+            if rc.authorizer not in cfg.authorizers:  # (a build failure was reported already)
+                declared = ", ".join(sorted(cfg.authorizers)) or "none"
+                issues.add((*loc, "authorizer"), f"unknown authorizer {rc.authorizer!r}",
+                           f"use one declared under apis.{api_name}.authorizers (declared: {declared})")
+            return None
+        authorizer = found
+        if rc.scopes and not found.supports_scopes:
+            issues.add((*loc, "scopes"), f"a {found.kind} authorizer cannot check scopes (AWS ignores them too)",
+                       "remove `scopes`, or use a jwt or user_pool authorizer")
+        if rc.groups and not found.supports_groups:
+            issues.add((*loc, "groups"), f"a {found.kind} authorizer cannot check groups",
+                       "remove `groups`, or use a jwt or user_pool authorizer")
+    integration = build_integration(rc.integration) if rc.integration is not None else default_integration
+    if integration is None:
+        issues.add(loc, f"route {key} has no integration",
+                   f"add `integration:` to the route or to apis.{api_name}")
+        return None
+    return Route(key, authorizer, integration, rc.public, tuple(rc.scopes) if rc.scopes else None,
+                 tuple(rc.groups) if rc.groups else None, rc.groups_match, rc.api_key_required, rc.throttle, i)
+
+
+def _cors(cfg: CorsConfig | None) -> Cors | None:
+    if cfg is None:
+        return None
+    return Cors(frozenset(cfg.allow_origins), ", ".join(m.upper() for m in cfg.allow_methods),
+                ", ".join(cfg.allow_headers), ", ".join(cfg.expose_headers), cfg.max_age, cfg.allow_credentials)
+
+
+def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Services,
+                config_dir: Path, issues: _Issues) -> Api | None:
+    info = api_info(name, cfg)
+    ctx = BuildContext(info, services, config_dir)
+    authorizers = _authorizers(name, cfg, ctx, issues)
+    default_integration = build_integration(cfg.integration) if cfg.integration is not None else None
+    table: RouteTable[Route] = RouteTable()
+    routes = []
+    for i, rc in enumerate(cfg.routes):
+        route = _route(name, i, rc, cfg, info, authorizers, default_integration, issues)
+        if route is None:
+            continue
+        try:
+            table.add(route.key, route)
+            routes.append(route)
+        except RouteSyntaxError as exc:
+            issues.add(("apis", name, "routes", i, "route"), str(exc), "remove or rename one of the two routes")
+    for rname in cfg.gateway_responses:
+        if rname not in ResponseType.__members__:
+            issues.add(("apis", name, "gateway_responses", rname), f"unknown gateway response type {rname!r}",
+                       "use an AWS response type such as UNAUTHORIZED, ACCESS_DENIED, DEFAULT_4XX")
+    gates: dict[str, Any] = {}
+    for label, loc, builder in (
+        ("policy", "resource_policy", lambda: build_policy_gate(cfg.resource_policy, info, services)),
+        ("usage", "routes", lambda: build_usage_gate(cfg, config, info, services)),
+        ("throttle", "throttle", lambda: build_caller_throttle(cfg, info, services)),
+    ):
+        try:
+            gates[label] = builder()
+        except ValueError as exc:
+            issues.add(("apis", name, loc), str(exc))
+        except ConfigError as exc:
+            issues.items.extend(exc.issues)
+    if len(gates) < 3:
+        return None
+    responses = GatewayResponses(cfg.flavour, info.stage, cfg.stage_variables, compile_overrides(cfg.gateway_responses))
+    arn_prefix = f"arn:aws:execute-api:{info.region}:{info.account_id}:{info.api_id}/{info.stage}/"
+    return Api(info, cfg.base_path, frozenset(h.lower() for h in cfg.hosts), table, tuple(routes), authorizers,
+               responses, gates["policy"], gates["throttle"], gates["usage"], _cors(cfg.cors),
+               cfg.api_key_source, arn_prefix)
+
+
+def compile_gateway(config: GatewayConfig, doc: Located, services: Services, config_dir: Path) -> Gateway:
+    issues = _Issues(doc)
+    apis = []
+    seen: dict[tuple[frozenset[str], str], str] = {}
+    for name, cfg in config.apis.items():
+        mount = (frozenset(h.lower() for h in cfg.hosts), cfg.base_path)
+        if mount in seen:
+            issues.add(("apis", name, "base_path"), f"API {seen[mount]!r} is already served at this host and base path",
+                       "give one of them another base_path or hosts")
+        seen[mount] = name
+        api = compile_api(name, cfg, config, services, config_dir, issues)
+        if api is not None:
+            apis.append(api)
+    if issues.items:
+        raise ConfigError(issues.items)
+    apis.sort(key=lambda a: (not a.hosts, -len(a.base_path)))
+    return Gateway(config, tuple(apis), services,
+                   propagation_prefix=config.server.propagation_prefix.lower())

@@ -1,0 +1,209 @@
+"""Load a config file: YAML -> ${ENV} interpolation -> pydantic models, every problem located.
+
+Errors name the file, the line and the place (`apis.payments.routes[2].authorizer`) and say how to fix
+it. Nothing is half-loaded: the first call either returns a GatewayConfig or raises ConfigError.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from gatepost.config.models import GatewayConfig
+from gatepost.errors import ConfigError, ConfigIssue
+
+Loc = tuple[str | int, ...]
+_ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class Located:
+    """The YAML document plus where each node sits, for error messages."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.lines: dict[Loc, int] = {}
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.data: Any = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigError([ConfigIssue(file, where, f"not valid YAML: {problem}",
+                                           "check indentation and quoting around that place")]) from None
+        if node is not None:
+            self._index(node, ())
+
+    def _index(self, node: yaml.Node, loc: Loc) -> None:
+        self.lines[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                self.lines[(*loc, key.value)] = key.start_mark.line + 1
+                self._index(value, (*loc, key.value))
+                self.lines[(*loc, key.value)] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._index(item, (*loc, i))
+
+    def line(self, loc: Loc) -> int | None:
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get(())
+
+    def issue(self, loc: Loc, problem: str, fix: str = "") -> ConfigIssue:
+        line = self.line(loc)
+        where = place(loc) or "(top level)"
+        return ConfigIssue(f"{self.file}:{line}" if line else self.file, where, problem, fix)
+
+
+def place(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def interpolate(data: Any, doc: Located, env: Mapping[str, str], loc: Loc = ()) -> tuple[Any, list[ConfigIssue]]:
+    """Replace ${NAME} and ${NAME:-default} in every string; `$${` writes a literal `${`."""
+    issues: list[ConfigIssue] = []
+
+    def sub(m: re.Match[str], at: Loc) -> str:
+        if m.group(0) == "$${":
+            return "${"
+        name, default = m.group(1), m.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        issues.append(doc.issue(at, f"environment variable {name} is not set",
+                                f"export {name}=..., or write ${{{name}:-default}}"))
+        return ""
+
+    def walk(value: Any, at: Loc) -> Any:
+        if isinstance(value, str):
+            return _ENV.sub(lambda m: sub(m, at), value)
+        if isinstance(value, dict):
+            return {k: walk(v, (*at, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, (*at, i)) for i, v in enumerate(value)]
+        return value
+
+    return walk(data, loc), issues
+
+
+def _data_loc(data: Any, loc: Loc) -> Loc:
+    """Drop the parts pydantic adds that are not in the document (union tags, validator names)."""
+    out: list[str | int] = []
+    cur = data
+    for part in loc:
+        if (isinstance(cur, dict) and part in cur) or (
+            isinstance(cur, list) and isinstance(part, int) and part < len(cur)
+        ):
+            out.append(part)
+            cur = cur[part]  # type: ignore[index]
+        elif isinstance(cur, dict) and isinstance(part, str) and (part == cur.get("type") or "[" in part
+                                                                  or part in ("function-before",)):
+            continue
+        elif isinstance(cur, dict) and len(cur) == 1 and isinstance(part, str) and "type" not in cur:
+            continue  # a shorthand such as {http: URL}
+        else:
+            out.append(part)
+            cur = None
+    return tuple(out)
+
+
+def _model_fields_at(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
+    """The keys allowed at `loc` (for "did you mean" fixes); best effort."""
+    tp: Any = root
+    cur = data
+    for part in loc:
+        tp = _resolve(tp, cur)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            if field is None:
+                return []
+            tp = field.annotation
+        else:
+            args = typing.get_args(tp)
+            tp = args[-1] if args else Any
+        cur = cur.get(part) if isinstance(cur, dict) else (
+            cur[part] if isinstance(cur, list) and isinstance(part, int) and part < len(cur) else None)
+    tp = _resolve(tp, cur)
+    return sorted(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+
+
+def _resolve(tp: Any, data: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in options if isinstance(a, type) and issubclass(a, BaseModel)]
+            chosen = None
+            if isinstance(data, dict) and models:
+                for m in models:
+                    ann = m.model_fields.get("type")
+                    if ann is not None and data.get("type") in typing.get_args(ann.annotation):
+                        chosen = m
+            tp = chosen or (models[0] if len(models) == 1 else options[0] if len(options) == 1 else Any)
+            if tp is Any:
+                return tp
+        else:
+            return tp
+
+
+def validation_issues(exc: ValidationError, data: Any, doc: Located) -> list[ConfigIssue]:
+    issues = []
+    for err in exc.errors():
+        loc = _data_loc(data, tuple(err["loc"]))
+        kind = err["type"]
+        msg = err["msg"]
+        fix = ""
+        if kind == "extra_forbidden":
+            allowed = _model_fields_at(GatewayConfig, data, loc[:-1])
+            msg = f"unknown key {loc[-1]!r}"
+            fix = "remove it or correct its spelling" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        elif kind == "missing":
+            msg = f"required key {loc[-1]!r} is missing"
+            fix = f"add {loc[-1]}: ..."
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            fix = "set type: to one of the kinds listed in docs/configuration.md"
+        elif kind.startswith("literal_"):
+            fix = "use one of the values listed"
+        issues.append(doc.issue(loc, msg, fix))
+    return issues
+
+
+def load_text(text: str, file: str = "<config>", env: Mapping[str, str] | None = None) -> tuple[GatewayConfig, Located]:
+    doc = Located(file, text)
+    if not isinstance(doc.data, dict):
+        raise ConfigError([doc.issue((), "the config must be a mapping with an `apis:` section",
+                                     "see examples/payments/gatepost.yaml")])
+    data, issues = interpolate(doc.data, doc, os.environ if env is None else env)
+    if issues:
+        raise ConfigError(issues)
+    try:
+        return GatewayConfig.model_validate(data), doc
+    except ValidationError as exc:
+        raise ConfigError(validation_issues(exc, data, doc)) from None
+
+
+def load_file(path: str | Path, env: Mapping[str, str] | None = None) -> tuple[GatewayConfig, Located]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([ConfigIssue(str(p), "(file)", f"cannot read: {exc.strerror}",
+                                       "check the path")]) from None
+    return load_text(text, str(p), env)

@@ -1,0 +1,165 @@
+"""The native config, as written in gatepost.yaml. Documented in docs/configuration.md.
+
+Models are strict (unknown keys are errors) and frozen. Authorizer and integration models come from
+their own modules through the registries, so a new kind never edits this file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from gatepost.authorizers.registry import KINDS as AUTHORIZER_KINDS
+from gatepost.config.base import StrictModel
+from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
+
+
+def _expand_integration_shorthand(value: Any) -> Any:
+    """`{http: URL}` -> `{type: http, url: URL}`; `{mock: {...}}` -> `{type: mock, ...}`."""
+    if isinstance(value, dict) and "type" not in value and len(value) == 1:
+        (name, arg), = value.items()
+        kind = INTEGRATION_KINDS.get(name)
+        if kind is not None:
+            return {"type": name, **arg} if isinstance(arg, dict) else {"type": name, kind.shorthand: arg}
+    return value
+
+
+if TYPE_CHECKING:
+    AuthorizerConfig = Any
+    IntegrationConfig = Any
+else:
+    AuthorizerConfig = Annotated[
+        Union[tuple(k.model for k in AUTHORIZER_KINDS.values())],  # noqa: UP007
+        Field(discriminator="type"),
+    ]
+    IntegrationConfig = Annotated[
+        Union[tuple(k.model for k in INTEGRATION_KINDS.values())],  # noqa: UP007
+        Field(discriminator="type"),
+        BeforeValidator(_expand_integration_shorthand),
+    ]
+
+
+class ThrottleConfig(StrictModel):
+    """A token bucket: `rate` requests per second refill, `burst` bucket size."""
+
+    rate: float = Field(gt=0)
+    burst: int = Field(ge=1)
+    by: Literal["source_ip", "global"] = "source_ip"
+
+
+class RouteConfig(StrictModel):
+    route: str = Field(description='"METHOD /path/{param}", "ANY /{proxy+}" or "$default" (http APIs)')
+    authorizer: str | None = None
+    public: bool = False
+    scopes: list[str] | None = None
+    groups: list[str] | None = None
+    groups_match: Literal["any", "all"] = "any"
+    api_key_required: bool = False
+    integration: IntegrationConfig | None = None
+    throttle: ThrottleConfig | None = None
+
+
+class CorsConfig(StrictModel):
+    allow_origins: list[str] = Field(min_length=1)
+    allow_methods: list[str] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    allow_headers: list[str] = ["authorization", "content-type", "x-api-key", "x-amz-date",
+                                "x-amz-security-token", "x-amz-content-sha256"]
+    expose_headers: list[str] = []
+    max_age: int | None = Field(None, ge=0, le=86400)
+    allow_credentials: bool = False
+
+
+class GatewayResponseConfig(StrictModel):
+    """Like x-amazon-apigateway-gateway-responses: status, headers and a body template."""
+
+    status: int | None = Field(None, ge=100, le=599)
+    headers: dict[str, str] = {}
+    body: str | None = None
+
+
+class ApiConfig(StrictModel):
+    flavour: Literal["rest", "http"] = "rest"
+    api_id: str | None = None
+    stage: str | None = None
+    stage_variables: dict[str, str] = {}
+    region: str = "us-east-1"
+    account_id: str = Field("123456789012", pattern=r"^\d{12}$")
+    base_path: str = "/"
+    hosts: list[str] = []
+    authorizers: dict[str, AuthorizerConfig] = {}
+    routes: list[RouteConfig] = Field(min_length=1)
+    integration: IntegrationConfig | None = None
+    cors: CorsConfig | None = None
+    gateway_responses: dict[str, GatewayResponseConfig] = {}
+    api_key_source: Literal["HEADER", "AUTHORIZER"] = "HEADER"
+    resource_policy: dict[str, Any] | None = None
+    throttle: ThrottleConfig | None = None
+
+    @field_validator("base_path")
+    @classmethod
+    def _base_path(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError("base_path must start with '/', e.g. /v1")
+        return "/" + v.strip("/") if v.strip("/") else "/"
+
+
+class TlsConfig(StrictModel):
+    cert: str
+    key: str
+
+
+class ServerConfig(StrictModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    max_body_bytes: int = Field(10 * 1024 * 1024, ge=0)
+    max_header_bytes: int = Field(10_240, ge=1024)
+    trusted_proxies: list[str] = []
+    tls: TlsConfig | None = None
+    propagation_prefix: str = "X-Gatepost-"
+    access_log: str = "stdout"  # stdout | stderr | off | a file path
+    shutdown_timeout: float = Field(10.0, ge=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for net in v:
+            ipaddress.ip_network(net, strict=False)
+        return v
+
+    @field_validator("propagation_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        if not v or not all(c.isalnum() or c == "-" for c in v):
+            raise ValueError("propagation_prefix must be letters, digits and '-', e.g. X-Gatepost-")
+        return v
+
+
+class StateConfig(StrictModel):
+    catalog: str = "sqlite:///.gatepost/gatepost.db"
+    cache: str = "memory://"
+    counters: str = "memory://"
+
+
+class SidecarConfig(StrictModel):
+    """A helper process the gateway starts first and stops last (demo upstreams, a local issuer)."""
+
+    name: str
+    command: list[str] = Field(min_length=1)
+    env: dict[str, str] = {}
+    cwd: str | None = None
+    ready_url: str | None = None
+    ready_timeout: float = 20.0
+
+
+class GatewayConfig(StrictModel):
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+    sidecars: list[SidecarConfig] = []
+    apis: dict[str, ApiConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_api_ids(self) -> GatewayConfig:
+        return self

@@ -1,0 +1,84 @@
+"""Decision and Principal: the values passed between pipeline stages after authorization.
+
+Expected outcomes are values: an authorizer returns a Decision; the pipeline turns a non-allow
+decision into its GatewayError. Only misconfiguration and bugs raise inside an authorizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from gatepost.errors import GatewayError, ResponseType
+
+
+class Outcome(StrEnum):
+    ALLOW = "allow"
+    DENY = "deny"  # authenticated, but not allowed (403)
+    UNAUTHORIZED = "unauthorized"  # not authenticated (401 / 403 for SigV4)
+    ERROR = "error"  # the authorizer or its identity provider failed: fail closed (500)
+
+
+@dataclass(frozen=True, slots=True)
+class IamIdentity:
+    """Who signed a SigV4 request (reference section 4.4 / 7)."""
+
+    caller_arn: str  # arn:aws:iam::{acct}:user/{name} or arn:aws:sts::{acct}:assumed-role/{role}/{session}
+    account_id: str
+    access_key: str
+    user_id: str  # AIDA... for users, AROA...:{session} for role sessions
+    caller: str = ""
+    cognito: Mapping[str, Any] | None = None  # identity-pool fields, when the credentials came from one
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller, as established by an authorizer. Never holds a token, key or secret."""
+
+    principal_id: str | None = None
+    claims: Mapping[str, Any] | None = None  # verified JWT claims (jwt, user_pool)
+    scopes: tuple[str, ...] | None = None  # the token's scopes (jwt, user_pool); None when the route has none
+    context: Mapping[str, Any] | None = None  # Lambda authorizer context map
+    usage_identifier_key: str | None = None  # Lambda authorizer's API key (apiKeySource AUTHORIZER)
+    iam: IamIdentity | None = None
+    api_key_id: str | None = None  # set by the usage stage when an API key was checked
+
+
+ANONYMOUS = Principal()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    reason: str  # stable reason code for the log, e.g. "jwt.expired", "lambda.allow.cached"
+    authorizer: str = ""  # authorizer name ("" for public routes)
+    kind: str = "none"  # authorizer type: none | iam | jwt | user_pool | lambda
+    principal: Principal = ANONYMOUS
+    error: GatewayError | None = None  # what the client gets when outcome is not ALLOW
+    extra: Mapping[str, Any] = field(default_factory=dict)  # kind-specific data for the event hook
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is Outcome.ALLOW
+
+    def with_principal(self, **changes: Any) -> Decision:
+        return replace(self, principal=replace(self.principal, **changes))
+
+    @staticmethod
+    def allow(reason: str, *, authorizer: str, kind: str, principal: Principal = ANONYMOUS,
+              extra: Mapping[str, Any] | None = None) -> Decision:
+        return Decision(Outcome.ALLOW, reason, authorizer, kind, principal, None, extra or {})
+
+    @staticmethod
+    def reject(outcome: Outcome, error: GatewayError, *, authorizer: str, kind: str,
+               principal: Principal = ANONYMOUS) -> Decision:
+        return Decision(outcome, error.reason, authorizer, kind, principal, error)
+
+    def raise_if_rejected(self) -> None:
+        if self.outcome is not Outcome.ALLOW:
+            raise self.error or GatewayError(ResponseType.ACCESS_DENIED, self.reason)
+
+
+PUBLIC = Decision.allow("public", authorizer="", kind="none")

@@ -1,0 +1,11 @@
+"""First-start hooks run by `gatepost serve` in the main process, before workers start: each feature
+may seed demo credentials for the example (a partner API key, IAM credentials...) and print them once.
+A hook is `hook(config, config_dir) -> None`; one line per hook in STARTUP_HOOKS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+STARTUP_HOOKS: list[Callable[[Any, Path], None]] = []

@@ -1,0 +1,64 @@
+"""The pipeline's slots around the authorizer, each with a pass-through default.
+
+- PolicyGate: the API's resource policy (pre-check before any authorizer; combine after). Built by
+  policy/resource.py from `resource_policy:`.
+- CallerThrottle: stage/route limits by source IP or global, before any authorizer work (usage/).
+- UsageGate: API key, usage-plan throttle and quota, after authorization (usage/).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gatepost.decision import Decision
+    from gatepost.gateway import RouteMatch
+    from gatepost.request import GatewayRequest
+
+
+class PolicyGate:
+    """No resource policy: nothing is denied before the authorizer, the decision stands as it is."""
+
+    async def pre_check(self, req: GatewayRequest, match: RouteMatch) -> None:
+        return None
+
+    async def combine(self, req: GatewayRequest, match: RouteMatch, decision: Decision) -> Decision:
+        return decision
+
+    def describe(self, match: RouteMatch | None = None) -> str:
+        return "none"
+
+
+class CallerThrottle:
+    """No caller-independent throttle."""
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def admit(self, req: GatewayRequest, match: RouteMatch) -> None:
+        return None
+
+
+class UsageGate:
+    """No API keys or usage plans."""
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def admit(self, req: GatewayRequest, match: RouteMatch, decision: Decision) -> Decision:
+        return decision
+
+    async def record(self, match: RouteMatch, decision: Decision, status: int) -> None:
+        """Called after the integration answered (usage reporting)."""
+        return None
+
+
+NO_POLICY = PolicyGate()
+NO_THROTTLE = CallerThrottle()
+NO_USAGE = UsageGate()

@@ -1,0 +1,126 @@
+"""The compiled, frozen runtime: Gateway -> Api -> Route, and RouteMatch (one per request).
+
+Built once from the config by config/compile.py; requests only read these objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gatepost.authorizers.base import ApiInfo, Authorizer
+from gatepost.integrations.base import Integration
+from gatepost.routing import RouteKey, RouteTable
+
+if TYPE_CHECKING:
+    from gatepost.config.models import GatewayConfig, ThrottleConfig
+    from gatepost.cors import Cors
+    from gatepost.gates import CallerThrottle, PolicyGate, UsageGate
+    from gatepost.responses import GatewayResponses
+    from gatepost.services import Services
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Route:
+    key: RouteKey
+    authorizer: Authorizer
+    integration: Integration
+    public: bool = False
+    scopes: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+    groups_match: str = "any"
+    api_key_required: bool = False
+    throttle: ThrottleConfig | None = None
+    index: int = 0  # position in the config's route list
+
+    @property
+    def route_key(self) -> str:
+        return str(self.key)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Api:
+    info: ApiInfo
+    base_path: str
+    hosts: frozenset[str]
+    table: RouteTable[Route]
+    routes: tuple[Route, ...]
+    authorizers: Mapping[str, Authorizer]
+    responses: GatewayResponses
+    policy: PolicyGate
+    caller_throttle: CallerThrottle
+    usage: UsageGate
+    cors: Cors | None = None
+    api_key_source: str = "HEADER"
+    arn_prefix: str = ""  # arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def flavour(self) -> str:
+        return self.info.flavour
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    api: Api
+    route: Route
+    method: str  # the request's verb (never ANY)
+    path_params: dict[str, str]
+    api_path: str  # decoded, relative to the API's base path, starting with "/"
+    raw_api_path: str  # as sent (percent-encoded), relative to the base path
+    method_arn: str
+
+    @property
+    def resource_path(self) -> str:
+        return self.route.key.path
+
+
+def method_arn(api: Api, method: str, api_path: str) -> str:
+    """`arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{METHOD}/{path}`; root ends in "/"."""
+    return f"{api.arn_prefix}{method}/{api_path[1:]}"
+
+
+@dataclass(eq=False)
+class Gateway:
+    config: GatewayConfig
+    apis: tuple[Api, ...]
+    services: Services
+    extras: dict[str, Any] = field(default_factory=dict)
+    propagation_prefix: str = "x-gatepost-"
+
+    def find_api(self, host: str, path: str) -> tuple[Api, str] | None:
+        """The API serving this host and path (longest base path wins), and the path relative to it."""
+        hostname = host.rsplit(":", 1)[0].lower() if host and not host.endswith("]") else host.lower()
+        for api in self.apis:  # sorted by compile: host-bound first, then longest base path
+            if api.hosts and hostname not in api.hosts:
+                continue
+            if api.base_path == "/":
+                return api, path or "/"
+            if path == api.base_path or path.startswith(api.base_path + "/"):
+                return api, path[len(api.base_path):] or "/"
+        return None
+
+    async def start(self) -> None:
+        for api in self.apis:
+            for authorizer in api.authorizers.values():
+                await authorizer.start()
+            for integration in {id(r.integration): r.integration for r in api.routes}.values():
+                await integration.start(self.services)
+            await api.usage.start()
+            await api.caller_throttle.start()
+        await self.services.watcher.start()
+
+    async def close(self) -> None:
+        await self.services.watcher.stop()
+        for api in self.apis:
+            for authorizer in api.authorizers.values():
+                await authorizer.close()
+            for integration in {id(r.integration): r.integration for r in api.routes}.values():
+                await integration.close()
+            await api.usage.close()
+            await api.caller_throttle.close()
+        await self.services.close()

@@ -1,0 +1,1 @@
+"""Integrations: where an allowed request goes (http proxy, mock, Lambda-proxy handler)."""

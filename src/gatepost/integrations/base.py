@@ -1,0 +1,45 @@
+"""The integration contract: built once from config, `send` called for every allowed request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from gatepost.decision import Decision
+    from gatepost.gateway import RouteMatch
+    from gatepost.request import GatewayRequest
+    from gatepost.response import Response
+    from gatepost.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """An allowed request, ready for its integration.
+
+    `headers`: the client's headers with hop-by-hop and reserved-prefix headers removed, plus the
+    identity headers Gatepost sets (propagate.py). `client_headers`: the same without identity headers
+    (what a Lambda-proxy event shows).
+    """
+
+    req: GatewayRequest
+    match: RouteMatch
+    decision: Decision
+    headers: list[tuple[str, str]]
+    client_headers: list[tuple[str, str]]
+
+
+class Integration:
+    kind: ClassVar[str] = "?"
+
+    async def start(self, services: Services) -> None:
+        """Called once when the gateway starts."""
+
+    async def close(self) -> None:
+        """Called once at shutdown."""
+
+    async def send(self, out: Outbound) -> Response:
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind}

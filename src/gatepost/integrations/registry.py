@@ -1,0 +1,30 @@
+"""The one list of integration kinds: `type:` in config -> config model + builder. One line per kind."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from gatepost.integrations import http_proxy, mock
+from gatepost.integrations.base import Integration
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationKind:
+    type: str
+    model: builtins.type[BaseModel]
+    build: Callable[[Any], Integration]
+    shorthand: str  # the field a one-key form fills: {http: URL} -> {type: http, url: URL}
+
+
+KINDS: dict[str, IntegrationKind] = {
+    k.type: k
+    for k in (
+        IntegrationKind("http", http_proxy.HttpIntegrationConfig, http_proxy.build, "url"),
+        IntegrationKind("mock", mock.MockIntegrationConfig, mock.build, "status"),
+    )
+}

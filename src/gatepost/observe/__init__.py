@@ -1,0 +1,1 @@
+"""Observability: the access log (reason codes, redaction)."""

@@ -1,0 +1,93 @@
+"""The request path: one fixed order, AWS's (DESIGN.md section 1). Each line is a stage in its own module.
+
+Every stage returns a value or raises GatewayError; `serve` is the one place that turns an error into a
+response. A rejected request never reaches the integration, and never costs more than needed: no
+authorizer runs for an unmatched route, an explicit resource-policy deny or a throttled caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from gatepost.decision import Decision
+from gatepost.errors import GatewayError, ResponseType
+from gatepost.gateway import Api, Gateway, RouteMatch, method_arn
+from gatepost.noroute import no_route_error
+from gatepost.propagate import outbound
+from gatepost.request import GatewayRequest
+from gatepost.response import Response
+from gatepost.responses import GatewayResponses
+
+log = logging.getLogger("gatepost.pipeline")
+
+NO_API_RESPONSES = GatewayResponses("rest", "", {})
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What the access log needs to know about one request, filled in as the stages run."""
+
+    req: GatewayRequest
+    api: Api | None = None
+    match: RouteMatch | None = None
+    decision: Decision | None = None
+    reason: str = ""
+    error_type: str | None = None
+    status: int = 0
+
+
+def route(api: Api | None, path: str, req: GatewayRequest, ex: Exchange) -> RouteMatch:
+    if api is None:
+        raise GatewayError(ResponseType.MISSING_AUTHENTICATION_TOKEN, "api.not_found")
+    m = api.table.match(req.method, path)
+    if m is None:
+        raise no_route_error(api.flavour, req)
+    raw = req.raw_path if api.base_path == "/" else req.raw_path[len(api.base_path):] or "/"
+    match = RouteMatch(api, m.value, req.method, m.path_params, path, raw, method_arn(api, req.method, path))
+    ex.match = match
+    return match
+
+
+async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: Exchange) -> Response:
+    match = route(api, path, req, ex)
+    r = match.route
+    assert api is not None
+    await api.policy.pre_check(req, match)  # explicit Deny on source IP / account: no authorizer call
+    await api.caller_throttle.admit(req, match)  # stage/route limits before any authorizer work
+    decision = await r.authorizer.authorize(req, match)
+    ex.decision = decision
+    decision = await api.policy.combine(req, match, decision)  # identity x resource policy
+    ex.decision = decision
+    decision.raise_if_rejected()
+    decision = await api.usage.admit(req, match, decision)  # api key, plan throttle, quota
+    ex.decision = decision
+    response = await r.integration.send(outbound(req, match, decision, gw.propagation_prefix))
+    await api.usage.record(match, decision, response.status)
+    return response
+
+
+async def serve(gw: Gateway, req: GatewayRequest) -> tuple[Response, Exchange]:
+    ex = Exchange(req)
+    try:
+        api, path = gw.find_api(req.host, req.path) or (None, req.path)
+        ex.api = api
+        if api is not None and api.cors is not None and api.cors.is_preflight(req):
+            ex.reason = "cors.preflight"
+            response = api.cors.preflight(req)
+        else:
+            response = await run(gw, api, path, req, ex)
+            ex.reason = ex.decision.reason if ex.decision else "ok"
+    except GatewayError as err:
+        ex.reason, ex.error_type = err.reason, str(err.type)
+        responses = ex.api.responses if ex.api is not None else NO_API_RESPONSES
+        response = responses.render(err, req, ex.match.path_params if ex.match else None)
+    except Exception:
+        log.exception("gateway.internal_error request_id=%s", req.request_id)
+        ex.reason, ex.error_type = "gateway.internal_error", str(ResponseType.API_CONFIGURATION_ERROR)
+        responses = ex.api.responses if ex.api is not None else NO_API_RESPONSES
+        response = responses.render(GatewayError(ResponseType.API_CONFIGURATION_ERROR, ex.reason), req)
+    if ex.api is not None and ex.api.cors is not None:
+        ex.api.cors.decorate(req, response)
+    ex.status = response.status
+    return response, ex

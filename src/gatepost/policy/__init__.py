@@ -1,0 +1,1 @@
+"""IAM policy documents: parse, evaluate (Allow / explicit Deny / implicit deny), ARN globbing, conditions."""

@@ -1,0 +1,77 @@
+"""Identity to the upstream: headers under one reserved prefix (default `X-Gatepost-`), set or cleared.
+
+Every incoming header with the prefix is dropped first, so a client can never forge identity. Then:
+
+| header | value |
+|---|---|
+| `{P}Request-Id` | the gateway's request id |
+| `{P}Authorizer`, `{P}Auth-Type` | the authorizer's name and kind (`none` on public routes) |
+| `{P}Principal-Id` | principal id (percent-encoded when not plain ASCII) |
+| `{P}Claims` | verified JWT claims, base64url(JSON), no padding |
+| `{P}Scopes` | the token's scopes, space separated |
+| `{P}Context` | the Lambda authorizer context, base64url(JSON) |
+| `{P}Context-{Key}` | one header per context key whose name is letters, digits, `-`, `_` and value ASCII |
+| `{P}Caller-Arn`, `{P}Account-Id`, `{P}Access-Key-Id` | the SigV4 caller (iam) |
+| `{P}Api-Key-Id` | the id (never the value) of the API key that was checked |
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from gatepost.decision import Decision
+from gatepost.gateway import RouteMatch
+from gatepost.integrations.base import Outbound
+from gatepost.integrations.http_proxy import strip_hop_by_hop
+from gatepost.request import GatewayRequest
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def b64json(value: Any) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(value, default=str)).rstrip(b"=").decode()
+
+
+def _ascii(value: str) -> bool:
+    return value.isascii() and value.isprintable()
+
+
+def strip_reserved(headers: tuple[tuple[str, str], ...] | list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in headers if not k.startswith(prefix)]
+
+
+def identity_headers(req: GatewayRequest, decision: Decision, prefix: str) -> list[tuple[str, str]]:
+    p = decision.principal
+    out = [(prefix + "request-id", req.request_id),
+           (prefix + "authorizer", decision.authorizer or "-"),
+           (prefix + "auth-type", decision.kind)]
+    if p.principal_id is not None:
+        pid = p.principal_id if _ascii(p.principal_id) else quote(p.principal_id, safe="")
+        out.append((prefix + "principal-id", pid))
+    if p.claims is not None:
+        out.append((prefix + "claims", b64json(p.claims)))
+    if p.scopes:
+        out.append((prefix + "scopes", " ".join(p.scopes)))
+    if p.context:
+        out.append((prefix + "context", b64json(p.context)))
+        for key, value in p.context.items():
+            text = value if isinstance(value, str) else orjson.dumps(value).decode()
+            if _TOKEN.match(key) and _ascii(text):
+                out.append((prefix + "context-" + key.lower(), text))
+    if p.iam is not None:
+        out += [(prefix + "caller-arn", p.iam.caller_arn), (prefix + "account-id", p.iam.account_id),
+                (prefix + "access-key-id", p.iam.access_key)]
+    if p.api_key_id is not None:
+        out.append((prefix + "api-key-id", p.api_key_id))
+    return out
+
+
+def outbound(req: GatewayRequest, match: RouteMatch, decision: Decision, prefix: str) -> Outbound:
+    """`prefix` is lower-case (header names are compared lower-case)."""
+    client = strip_hop_by_hop(strip_reserved(req.headers, prefix))
+    return Outbound(req, match, decision, client + identity_headers(req, decision, prefix), client)

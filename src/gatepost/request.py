@@ -1,0 +1,101 @@
+"""GatewayRequest: the immutable view of one incoming request that every pipeline stage reads."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, unquote
+
+
+class GatewayRequest:
+    """One request as received. Header names are lower-case; `body` is already capped by the server.
+
+    `path` is the decoded path as the client sent it (no stage: URLs are custom-domain style);
+    `raw_path` keeps the percent-encoding (SigV4 verifies against it).
+    """
+
+    __slots__ = (
+        "_cookies",
+        "_query",
+        "body",
+        "header_map",
+        "headers",
+        "host",
+        "method",
+        "path",
+        "peer_ip",
+        "query_string",
+        "raw_path",
+        "received_at",
+        "request_id",
+        "scheme",
+        "source_ip",
+    )
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        raw_path: str | None = None,
+        query_string: str = "",
+        headers: tuple[tuple[str, str], ...] = (),
+        body: bytes = b"",
+        source_ip: str = "127.0.0.1",
+        peer_ip: str | None = None,
+        scheme: str = "http",
+        request_id: str = "",
+        received_at: float = 0.0,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.raw_path = raw_path if raw_path is not None else path
+        self.query_string = query_string
+        self.headers = headers
+        self.header_map: dict[str, str] = dict(headers)  # last value wins, as REST's single-value map
+        self.body = body
+        self.source_ip = source_ip  # the caller: the socket peer, or X-Forwarded-For behind a trusted proxy
+        self.peer_ip = peer_ip or source_ip  # the socket peer
+        self.scheme = scheme
+        self.host = self.header_map.get("host", "")
+        self.request_id = request_id
+        self.received_at = received_at
+        self._query: list[tuple[str, str]] | None = None
+        self._cookies: list[str] | None = None
+
+    def header(self, name: str) -> str | None:
+        """The value of a header (name case-insensitive); the last one when repeated."""
+        return self.header_map.get(name.lower())
+
+    def header_values(self, name: str) -> list[str]:
+        lname = name.lower()
+        return [v for k, v in self.headers if k == lname]
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        """Query parameters in order, decoded, blank values kept (names are case-sensitive)."""
+        if self._query is None:
+            self._query = parse_qsl(self.query_string, keep_blank_values=True)
+        return self._query
+
+    def query_values(self, name: str) -> list[str]:
+        return [v for k, v in self.query if k == name]
+
+    def query_param(self, name: str) -> str | None:
+        """The last value of a query parameter, as REST's queryStringParameters keeps it."""
+        values = self.query_values(name)
+        return values[-1] if values else None
+
+    @property
+    def cookies(self) -> list[str]:
+        if self._cookies is None:
+            self._cookies = [
+                c.strip() for v in self.header_values("cookie") for c in v.split(";") if c.strip()
+            ]
+        return self._cookies
+
+    @property
+    def user_agent(self) -> str:
+        return self.header_map.get("user-agent", "")
+
+
+def decode_path(raw_path: str) -> str:
+    return unquote(raw_path)

@@ -1,0 +1,28 @@
+"""Response: what the pipeline hands back to the server (a body, or a stream from the integration)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import orjson
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None
+    close: Callable[[], Awaitable[None]] | None = None  # releases the upstream connection after streaming
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for k, v in self.headers:
+            if k.lower() == lname:
+                return v
+        return None
+
+
+def json_response(status: int, payload: object, headers: list[tuple[str, str]] | None = None) -> Response:
+    return Response(status, [("content-type", "application/json"), *(headers or [])], orjson.dumps(payload))

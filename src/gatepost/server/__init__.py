@@ -1,0 +1,1 @@
+"""The server under the pipeline: a raw ASGI app (app.py) run by uvicorn (run.py)."""

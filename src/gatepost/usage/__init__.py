@@ -1,0 +1,1 @@
+"""API keys, usage plans, throttles and quotas."""

@@ -1,0 +1,167 @@
+"""Real servers on 127.0.0.1 for tests: the gateway (uvicorn in a thread), an echo upstream, helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import uvicorn
+from aiohttp import web
+
+from gatepost.bootstrap import build_gateway
+from gatepost.clock import SYSTEM_CLOCK, Clock
+from gatepost.gateway import Gateway
+from gatepost.observe.access_log import AccessLog
+from gatepost.server.app import GatewayApp
+from gatepost.server.run import uvicorn_config
+from gatepost.stores.base import Cache, Catalog
+from gatepost.stores.memory import MemoryCatalog
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+class ThreadServer:
+    """Runs an asyncio server in its own thread and loop; `stop()` shuts it down."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def call(self, coro: Any, timeout: float = 30) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+
+@dataclass
+class Upstream:
+    """An echo upstream: answers JSON describing the request; counts calls."""
+
+    url: str
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    _server: ThreadServer | None = None
+    _runner: web.AppRunner | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+
+@contextlib.contextmanager
+def run_upstream(handler: Any = None) -> Iterator[Upstream]:
+    port = free_port()
+    upstream = Upstream(f"http://127.0.0.1:{port}")
+    ts = ThreadServer()
+
+    async def echo(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        seen = {"method": request.method, "path": request.path, "raw_path": request.raw_path,
+                "query": request.query_string, "headers": dict(request.headers),
+                "header_list": [(k, v) for k, v in request.headers.items()], "body": body.decode("latin-1")}
+        upstream.calls.append(seen)
+        if handler is not None:
+            return await handler(request, seen)
+        return web.json_response(seen)
+
+    async def start() -> web.AppRunner:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", echo)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return runner
+
+    runner = ts.call(start())
+    try:
+        yield upstream
+    finally:
+        ts.call(runner.cleanup())
+        ts.close()
+
+
+@dataclass
+class RunningGateway:
+    url: str
+    gateway: Gateway
+    app: GatewayApp
+    port: int
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        return requests.get(self.url + path, timeout=10, **kw)
+
+    def post(self, path: str, **kw: Any) -> requests.Response:
+        return requests.post(self.url + path, timeout=10, **kw)
+
+    def request(self, method: str, path: str, **kw: Any) -> requests.Response:
+        return requests.request(method, self.url + path, timeout=10, **kw)
+
+
+@contextlib.contextmanager
+def run_gateway(config: str, *, clock: Clock = SYSTEM_CLOCK, catalog: Catalog | None = None,
+                cache: Cache | None = None, config_dir: Path | None = None,
+                access_log: AccessLog | None = None, workers: int = 1) -> Iterator[RunningGateway]:
+    """Compile `config` (YAML text) and serve it with uvicorn on a free loopback port, in a thread."""
+    gw = build_gateway(text=config, clock=clock, catalog=catalog if catalog is not None else MemoryCatalog(),
+                       cache=cache, config_dir=config_dir or REPO, workers=workers)
+    app = GatewayApp(gw, access_log or AccessLog("off"))
+    port = free_port()
+    cfg = uvicorn_config(app, gw.config.server, host="127.0.0.1", port=port, workers=1,
+                         config_dir=config_dir or REPO)
+    server = uvicorn.Server(cfg)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("gateway did not start")
+        time.sleep(0.02)
+    try:
+        yield RunningGateway(f"http://127.0.0.1:{port}", gw, app, port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def raw_http(port: int, data: bytes, timeout: float = 5.0) -> bytes:
+    """Send bytes as they are over a socket and read the answer until the server closes or goes quiet."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except TimeoutError:
+            pass
+    return b"".join(chunks)
