@@ -21,3 +21,24 @@ def upstream() -> Iterator[Upstream]:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real redis-server for the session; tests that stop/start Redis should use run_redis instead."""
+    from support import run_redis
+
+    with run_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: object) -> Iterator[str]:
+    """A clean Redis database for one test."""
+    import redis as redis_sync
+
+    url = redis_server.url  # type: ignore[attr-defined]
+    client = redis_sync.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    yield url

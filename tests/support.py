@@ -165,3 +165,55 @@ def raw_http(port: int, data: bytes, timeout: float = 5.0) -> bytes:
         except TimeoutError:
             pass
     return b"".join(chunks)
+
+
+@dataclass
+class RedisServer:
+    """A real redis-server on a free loopback port, with no persistence unless asked."""
+
+    port: int
+    workdir: Path
+    proc: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import shutil
+        import subprocess
+
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise RuntimeError("redis-server is not installed (scripts/test.sh installs it)")
+        self.proc = subprocess.Popen(
+            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+@contextlib.contextmanager
+def run_redis(workdir: Path) -> Iterator[RedisServer]:
+    server = RedisServer(free_port(), workdir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
