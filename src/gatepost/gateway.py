@@ -5,6 +5,7 @@ Built once from the config by config/compile.py; requests only read these object
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,8 @@ class Gateway:
     services: Services
     extras: dict[str, Any] = field(default_factory=dict)
     propagation_prefix: str = "x-gatepost-"
+    # requests that reached each route's integration (observe/integration_counts.py serves the sums)
+    integration_calls: defaultdict[Route, int] = field(default_factory=lambda: defaultdict(int))
 
     def find_api(self, host: str, path: str) -> tuple[Api, str] | None:
         """The API serving this host and path (longest base path wins), and the path relative to it."""

@@ -62,6 +62,7 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
     decision.raise_if_rejected()
     decision = await api.usage.admit(req, match, decision)  # api key, plan throttle, quota
     ex.decision = decision
+    gw.integration_calls[r] += 1  # observe/integration_counts.py (what `gatepost probe` checks)
     response = await r.integration.send(outbound(req, match, decision, gw.propagation_prefix))
     await api.usage.record(match, decision, response.status)
     return response

@@ -98,10 +98,10 @@ def _route(api_name: str, i: int, rc: RouteConfig, cfg: ApiConfig, info: ApiInfo
             return None
         authorizer = found
         if rc.scopes and not found.supports_scopes:
-            issues.add((*loc, "scopes"), f"a {found.kind} authorizer cannot check scopes (AWS ignores them too)",
+            issues.add((*loc, "scopes"), f"{found.kind} authorizers cannot check scopes (AWS ignores them too)",
                        "remove `scopes`, or use a jwt or user_pool authorizer")
         if rc.groups and not found.supports_groups:
-            issues.add((*loc, "groups"), f"a {found.kind} authorizer cannot check groups",
+            issues.add((*loc, "groups"), f"{found.kind} authorizers cannot check groups",
                        "remove `groups`, or use a jwt or user_pool authorizer")
     integration = build_integration(rc.integration) if rc.integration is not None else default_integration
     if integration is None:

@@ -35,9 +35,10 @@ class Located:
             self.data: Any = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
+            at = f"{file}:{mark.line + 1}" if mark else file
+            where = f"column {mark.column + 1}" if mark else "(document)"
             problem = getattr(exc, "problem", None) or str(exc)
-            raise ConfigError([ConfigIssue(file, where, f"not valid YAML: {problem}",
+            raise ConfigError([ConfigIssue(at, where, f"not valid YAML: {problem}",
                                            "check indentation and quoting around that place")]) from None
         if node is not None:
             self._index(node, ())
@@ -181,6 +182,10 @@ def validation_issues(exc: ValidationError, data: Any, doc: Located) -> list[Con
             fix = "set type: to one of the kinds listed in docs/configuration.md"
         elif kind.startswith("literal_"):
             fix = "use one of the values listed"
+        elif kind == "string_pattern_mismatch" and loc and loc[-1] == "account_id":
+            fix = 'a 12-digit AWS account id, quoted: account_id: "123456789012"'
+        elif kind.startswith(("int_", "float_", "bool_")):
+            fix = "write a plain number (or true/false) without quotes or units"
         issues.append(doc.issue(loc, msg, fix))
     return issues
 

@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from gatepost.authorizers.registry import KINDS as AUTHORIZER_KINDS
 from gatepost.config.base import StrictModel
 from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
+from gatepost.usage.config import UsagePlanConfig, UsageSettings, check_plan_references
 
 
 def _expand_integration_shorthand(value: Any) -> Any:
@@ -159,7 +160,14 @@ class GatewayConfig(StrictModel):
     state: StateConfig = Field(default_factory=StateConfig)
     sidecars: list[SidecarConfig] = []
     apis: dict[str, ApiConfig] = Field(min_length=1)
+    usage_plans: dict[str, UsagePlanConfig] = {}  # usage/config.py
+    usage: UsageSettings = Field(default_factory=UsageSettings)
 
     @model_validator(mode="after")
     def _unique_api_ids(self) -> GatewayConfig:
+        return self
+
+    @model_validator(mode="after")
+    def _usage_plan_references(self) -> GatewayConfig:
+        check_plan_references(self)
         return self

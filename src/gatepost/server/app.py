@@ -18,6 +18,8 @@ from urllib.parse import unquote
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.gateway import Gateway
 from gatepost.observe.access_log import AccessLog, record
+from gatepost.observe.integration_counts import ENDPOINT as CALLS_ENDPOINT
+from gatepost.observe.integration_counts import IntegrationCalls
 from gatepost.pipeline import NO_API_RESPONSES, serve
 from gatepost.request import GatewayRequest
 from gatepost.response import Response, json_response
@@ -47,6 +49,8 @@ class GatewayApp:
         self.internal: dict[str, Callable[[GatewayRequest], Awaitable[Response]]] = {
             "health": self._health, "ready": self._ready,
         }
+        self.calls = IntegrationCalls(gateway)
+        self.internal[CALLS_ENDPOINT] = self.calls.handle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -60,6 +64,7 @@ class GatewayApp:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.gw.start()
+                    await self.calls.start()
                     self.ready = True
                     await send({"type": "lifespan.startup.complete"})
                 except Exception as exc:
@@ -68,6 +73,7 @@ class GatewayApp:
                     return
             elif message["type"] == "lifespan.shutdown":
                 self.ready = False
+                await self.calls.stop()
                 await self.gw.close()
                 self.access_log.close()
                 await send({"type": "lifespan.shutdown.complete"})

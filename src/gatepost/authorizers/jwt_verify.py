@@ -1,0 +1,184 @@
+"""Compact JWS (RFC 7515) parsing, signature and time-claim checks for JWTs (RFC 7519), on `cryptography`.
+
+Hand-written because it is measured faster than joserfc and PyJWT for the same checks (see
+docs/jwt-and-user-pools.md, "Cost"); keys come from jwks.py (imported once per kid with joserfc).
+Everything here is pure: no I/O, no clock of its own (`now` is passed in). A failure raises TokenError
+with a stable code (`expired`, `bad_signature`...) and a description safe to show the client: neither
+ever contains the token or any part of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+# Header parameters that name a key or where to fetch one. Following them lets the token choose the key
+# that verifies it; Gatepost never does, and refuses tokens that carry them (RFC 8725 section 3.10).
+KEY_BEARING_HEADERS = ("jku", "jwk", "x5u", "x5c")
+
+RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
+ALL_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+                            "EdDSA"})
+
+
+class TokenError(Exception):
+    """A token that must be refused: `code` for the log, `description` for www-authenticate."""
+
+    __slots__ = ("code", "description")
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.description = description
+
+
+@dataclass(frozen=True, slots=True)
+class Jws:
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+
+def _b64(part: str) -> bytes:
+    """Strict base64url without padding: canonical encodings only (no malleable trailing bits)."""
+    if len(part) % 4 == 1:
+        raise TokenError("malformed", "the token is not a valid JWT")
+    try:
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        raise TokenError("malformed", "the token is not a valid JWT") from None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=") != part.encode("ascii"):
+        raise TokenError("malformed", "the token is not a valid JWT")
+    return raw
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise TokenError("malformed", "the token is not a valid JWT") from None
+    if not isinstance(value, dict):
+        raise TokenError("malformed", "the token is not a valid JWT")
+    return value
+
+
+def parse(token: str) -> Jws:
+    """Split and decode a compact JWS. Nothing is trusted yet: the signature is checked later."""
+    if not _COMPACT.fullmatch(token):
+        raise TokenError("malformed", "the token is not a valid JWT")
+    h, p, s = token.split(".")
+    header = _json_object(_b64(h))
+    claims = _json_object(_b64(p))
+    return Jws(header, claims, f"{h}.{p}".encode("ascii"), _b64(s))
+
+
+def check_header(header: dict[str, Any], algorithms: frozenset[str]) -> tuple[str, str]:
+    """The allowed `alg` and the `kid`; refuses `none`/HMAC (never allowed), `crit` and key-bearing headers."""
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in algorithms:
+        raise TokenError("alg_not_allowed", "the token's signing algorithm is not allowed")
+    if "crit" in header:
+        raise TokenError("crit_unsupported", "the token has critical header parameters")
+    if any(name in header for name in KEY_BEARING_HEADERS):
+        raise TokenError("header_not_allowed", "the token names its own key")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise TokenError("unknown_kid", "the token has no key id")
+    return alg, kid
+
+
+# ---- signatures ------------------------------------------------------------------------------------------
+
+Verify = Callable[[Any, bytes, bytes], None]  # (public key, signing input, signature) -> None or raise
+
+_HASH = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
+_EC_SIZE = {"256": 32, "384": 48, "512": 66}
+
+
+def _rsa(bits: str) -> Verify:
+    def verify(key: Any, data: bytes, sig: bytes) -> None:
+        key.verify(sig, data, padding.PKCS1v15(), _HASH[bits])
+    return verify
+
+
+def _pss(bits: str) -> Verify:
+    def verify(key: Any, data: bytes, sig: bytes) -> None:
+        pss = padding.PSS(mgf=padding.MGF1(_HASH[bits]), salt_length=_HASH[bits].digest_size)
+        key.verify(sig, data, pss, _HASH[bits])
+    return verify
+
+
+def _ecdsa(bits: str) -> Verify:
+    size = _EC_SIZE[bits]
+
+    def verify(key: Any, data: bytes, sig: bytes) -> None:
+        if len(sig) != 2 * size:
+            raise InvalidSignature
+        r, s = int.from_bytes(sig[:size], "big"), int.from_bytes(sig[size:], "big")
+        key.verify(encode_dss_signature(r, s), data, ec.ECDSA(_HASH[bits]))
+    return verify
+
+
+def _eddsa(key: Any, data: bytes, sig: bytes) -> None:
+    key.verify(sig, data)
+
+
+VERIFIERS: dict[str, Verify] = {
+    **{f"RS{b}": _rsa(b) for b in _HASH},
+    **{f"PS{b}": _pss(b) for b in _HASH},
+    **{f"ES{b}": _ecdsa(b) for b in _HASH},
+    "EdDSA": _eddsa,
+}
+
+# What key an algorithm needs: (kty, allowed curves or None).
+KEY_TYPES: dict[str, tuple[str, frozenset[str] | None]] = {
+    **{f"RS{b}": ("RSA", None) for b in _HASH},
+    **{f"PS{b}": ("RSA", None) for b in _HASH},
+    "ES256": ("EC", frozenset({"P-256"})),
+    "ES384": ("EC", frozenset({"P-384"})),
+    "ES512": ("EC", frozenset({"P-521"})),
+    "EdDSA": ("OKP", frozenset({"Ed25519", "Ed448"})),
+}
+
+
+def verify_signature(alg: str, key: Any, jws: Jws) -> None:
+    try:
+        VERIFIERS[alg](key, jws.signing_input, jws.signature)
+    except (InvalidSignature, ValueError, TypeError):
+        raise TokenError("bad_signature", "the token's signature is not valid") from None
+
+
+# ---- time claims -----------------------------------------------------------------------------------------
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_times(claims: dict[str, Any], now: float, leeway: float) -> float:
+    """`exp` required and in the future; `nbf` and `iat` checked when present. Returns `exp`."""
+    exp = claims.get("exp")
+    if not _number(exp):
+        raise TokenError("missing_exp", "the token has no valid expiry")
+    if now >= exp + leeway:
+        raise TokenError("expired", "the token has expired")
+    nbf = claims.get("nbf")
+    if nbf is not None and (not _number(nbf) or now + leeway < nbf):
+        raise TokenError("not_yet_valid", "the token is not valid yet")
+    iat = claims.get("iat")
+    if iat is not None and (not _number(iat) or now + leeway < iat):
+        raise TokenError("not_yet_valid", "the token was issued in the future")
+    return float(exp)

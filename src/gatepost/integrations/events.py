@@ -1,0 +1,257 @@
+"""AWS's Lambda events for one request: REST proxy / payload 1.0 and HTTP API payload 2.0.
+
+Shapes follow reference/aws-semantics.md section 7 and AWS's documented examples
+(set-up-lambda-proxy-integrations, http-api-develop-integrations-lambda). The authorizer's part
+(`requestContext.authorizer`, REST's `identity` fields) comes only from the route authorizer's hook
+(`event_authorizer(decision, version)`, `event_identity(decision)`): nothing here knows a kind.
+
+`decision=None` builds the event without the authorizer part (what a REQUEST authorizer receives).
+URLs carry no stage (custom-domain style): `path`/`rawPath` are relative to the API's base path;
+REST's `requestContext.path` carries the stage ("/prod/pets"), as AWS's does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gatepost.decision import Decision
+    from gatepost.gateway import RouteMatch
+    from gatepost.request import GatewayRequest
+
+Headers = Sequence[tuple[str, str]]
+
+PROTOCOL = "HTTP/1.1"
+IDENTITY_KEYS = (
+    "accessKey", "accountId", "apiKey", "apiKeyId", "caller", "cognitoAuthenticationProvider",
+    "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId",
+    "sourceIp", "user", "userAgent", "userArn", "clientCert",
+)
+# HTTP APIs send these content types as text; everything else is base64 (AWS: http-api-develop-integrations-lambda).
+TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml",
+              "application/x-www-form-urlencoded", "application/graphql")
+TEXT_SUFFIXES = ("+json", "+xml")
+
+
+def rest_v1_event(req: GatewayRequest, match: RouteMatch, decision: Decision | None, *,
+                  headers: Headers | None = None, binary_media_types: Sequence[str] = ()) -> dict[str, Any]:
+    """REST proxy event (payload 1.0); on http APIs also carries `"version": "1.0"`.
+
+    `headers` replaces the request's headers (the integration passes the client's, without
+    hop-by-hop and reserved-prefix ones); `binary_media_types` picks which bodies are base64 (REST).
+    """
+    pairs = req.headers if headers is None else headers
+    body, is_b64 = _v1_body(req, pairs, binary_media_types, match.api.flavour)
+    event: dict[str, Any] = {"version": "1.0"} if match.api.flavour == "http" else {}
+    event.update({
+        "resource": match.resource_path,
+        "path": match.api_path,
+        "httpMethod": req.method,
+        "headers": _single(pairs),
+        "multiValueHeaders": _multi(pairs),
+        "queryStringParameters": _single(req.query) if req.query_string else None,
+        "multiValueQueryStringParameters": _multi(req.query) if req.query_string else None,
+        "pathParameters": dict(match.path_params) or None,
+        "stageVariables": dict(match.api.info.stage_variables) or None,
+        "requestContext": _v1_context(req, match, decision),
+        "body": body,
+        "isBase64Encoded": is_b64,
+    })
+    return event
+
+
+def http_v2_event(req: GatewayRequest, match: RouteMatch, decision: Decision | None, *,
+                  headers: Headers | None = None) -> dict[str, Any]:
+    """HTTP API payload 2.0. Empty optional parts (cookies, query, path parameters, stage variables,
+    body, authorizer) are left out, as AWS leaves them out."""
+    pairs = req.headers if headers is None else headers
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": match.route.route_key,
+        "rawPath": match.raw_api_path,
+        "rawQueryString": req.query_string,
+    }
+    cookies = [c.strip() for k, v in pairs if k == "cookie" for c in v.split(";") if c.strip()]
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = _joined((k, v) for k, v in pairs if k != "cookie")
+    if req.query_string:
+        event["queryStringParameters"] = _joined(req.query)
+    if match.path_params:
+        event["pathParameters"] = dict(match.path_params)
+    if match.api.info.stage_variables:
+        event["stageVariables"] = dict(match.api.info.stage_variables)
+    event["requestContext"] = _v2_context(req, match, decision)
+    if req.body:
+        event["body"], event["isBase64Encoded"] = _v2_body(req.body, _content_type(pairs))
+    else:
+        event["isBase64Encoded"] = False
+    return event
+
+
+def _v1_context(req: GatewayRequest, match: RouteMatch, decision: Decision | None) -> dict[str, Any]:
+    info = match.api.info
+    domain = domain_name(req)
+    ctx: dict[str, Any] = {
+        "accountId": info.account_id,
+        "apiId": info.api_id,
+        "resourceId": resource_id(match),
+        "resourcePath": match.resource_path,
+        "path": match.api_path if info.stage == "$default" else f"/{info.stage}{match.api_path}",
+        "httpMethod": req.method,
+        "stage": info.stage,
+        "requestId": req.request_id,
+        "extendedRequestId": extended_request_id(req.request_id),
+        "requestTime": clf_time(req.received_at),
+        "requestTimeEpoch": epoch_ms(req.received_at),
+        "domainName": domain,
+        "domainPrefix": domain.split(".", 1)[0],
+        "protocol": PROTOCOL,
+        "identity": _identity(req, match, decision),
+    }
+    part = _authorizer_part(match, decision, "1.0")
+    if part is not None:
+        ctx["authorizer"] = part
+    return ctx
+
+
+def _identity(req: GatewayRequest, match: RouteMatch, decision: Decision | None) -> dict[str, Any]:
+    identity: dict[str, Any] = dict.fromkeys(IDENTITY_KEYS)
+    identity["sourceIp"] = req.source_ip
+    identity["userAgent"] = req.user_agent or None
+    if decision is not None:
+        key_id = decision.principal.api_key_id
+        if key_id is not None:  # the usage stage checked a key: AWS shows its id and value
+            identity["apiKeyId"] = key_id
+            identity["apiKey"] = (decision.principal.usage_identifier_key
+                                  if match.api.api_key_source == "AUTHORIZER" else req.header("x-api-key"))
+        identity.update(match.route.authorizer.event_identity(decision))
+    return identity
+
+
+def _v2_context(req: GatewayRequest, match: RouteMatch, decision: Decision | None) -> dict[str, Any]:
+    info = match.api.info
+    domain = domain_name(req)
+    ctx: dict[str, Any] = {"accountId": info.account_id, "apiId": info.api_id}
+    part = _authorizer_part(match, decision, "2.0")
+    if part is not None:
+        ctx["authorizer"] = part
+    ctx.update({
+        "domainName": domain,
+        "domainPrefix": domain.split(".", 1)[0],
+        "http": {"method": req.method, "path": match.raw_api_path, "protocol": PROTOCOL,
+                 "sourceIp": req.source_ip, "userAgent": req.user_agent},
+        "requestId": req.request_id,
+        "routeKey": match.route.route_key,
+        "stage": info.stage,
+        "time": clf_time(req.received_at),
+        "timeEpoch": epoch_ms(req.received_at),
+    })
+    return ctx
+
+
+def _authorizer_part(match: RouteMatch, decision: Decision | None, version: str) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return match.route.authorizer.event_authorizer(decision, version)
+
+
+def _single(pairs: Any) -> dict[str, str] | None:
+    """Last value wins (REST's single-value maps); None when there is nothing."""
+    out = dict(pairs)
+    return out or None
+
+
+def _multi(pairs: Any) -> dict[str, list[str]] | None:
+    out: dict[str, list[str]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out or None
+
+
+def _joined(pairs: Any) -> dict[str, str]:
+    """Repeated names comma-joined, in order (HTTP API 2.0)."""
+    out: dict[str, str] = {}
+    for k, v in pairs:
+        out[k] = f"{out[k]},{v}" if k in out else v
+    return out
+
+
+def _content_type(pairs: Headers) -> str:
+    for k, v in reversed(pairs):
+        if k == "content-type":
+            return v.split(";", 1)[0].strip().lower()
+    return ""
+
+
+def _v1_body(req: GatewayRequest, pairs: Headers, binary_media_types: Sequence[str],
+             flavour: str) -> tuple[str | None, bool]:
+    if not req.body:
+        return None, False
+    ctype = _content_type(pairs)
+    if flavour == "http":
+        return _v2_body(req.body, ctype)
+    if any(media_type_matches(ctype, pattern) for pattern in binary_media_types):
+        return base64.b64encode(req.body).decode("ascii"), True
+    return _text_or_b64(req.body)
+
+
+def _v2_body(body: bytes, ctype: str) -> tuple[str, bool]:
+    if is_text_type(ctype):
+        return _text_or_b64(body)
+    return base64.b64encode(body).decode("ascii"), True
+
+
+def _text_or_b64(body: bytes) -> tuple[str, bool]:
+    """A body that is not UTF-8 cannot travel as a JSON string: base64 it rather than mangle it (ours)."""
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True
+
+
+def is_text_type(ctype: str) -> bool:
+    return not ctype or ctype.startswith(TEXT_TYPES) or ctype.endswith(TEXT_SUFFIXES)
+
+
+def media_type_matches(ctype: str, pattern: str) -> bool:
+    """`binaryMediaTypes` entries: "image/png", "image/*", "*/*"."""
+    pattern = pattern.strip().lower()
+    if pattern == "*/*":
+        return True
+    if pattern.endswith("/*"):
+        return ctype.startswith(pattern[:-1])
+    return ctype == pattern
+
+
+def domain_name(req: GatewayRequest) -> str:
+    host = req.host or "localhost"
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def resource_id(match: RouteMatch) -> str:
+    """A stable 6-character id per (API, resource), like AWS's `resourceId` ("roq9wj")."""
+    digest = hashlib.sha1(f"{match.api.info.api_id}{match.resource_path}".encode()).digest()
+    return base64.b32encode(digest).decode("ascii")[:6].lower()
+
+
+def extended_request_id(request_id: str) -> str:
+    """AWS's extendedRequestId looks like "BQGojGNSoAMFYQQ=": base64 of 10 bytes, here from the request id."""
+    return base64.b64encode(hashlib.sha1(request_id.encode()).digest()[:10]).decode("ascii")
+
+
+def clf_time(epoch: float) -> str:
+    """AWS's requestTime: "15/May/2020:06:01:09 +0000" (common log format, UTC, English month names)."""
+    t = time.gmtime(epoch)
+    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[t.tm_mon - 1]
+    return f"{t.tm_mday:02d}/{month}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+
+
+def epoch_ms(epoch: float) -> int:
+    return int(epoch * 1000)

@@ -1,0 +1,61 @@
+-- admit.lua: take one token from every bucket and count one request against the quota; all or nothing.
+-- The arithmetic is usage/limiter.py's (token bucket refill, retry-after), held to it by one contract suite.
+--
+-- KEYS[1..n]  token buckets: hashes {t = tokens, a = the time t was computed}
+-- KEYS[n+1]   the quota counter of the current window (when ARGV[3+2n] == "1")
+-- ARGV[1]     now, wall seconds (from the gateway's clock: tests drive it)
+-- ARGV[2]     n
+-- ARGV[1+2i], ARGV[2+2i]   rate_i (tokens/s), burst_i
+-- ARGV[3+2n], ARGV[4+2n], ARGV[5+2n]   has_quota ("1"/"0"), limit, expires_at (wall seconds)
+-- returns {0, used} admitted | {1, retry_after_ms} throttled | {2, used} quota exceeded
+
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local tokens = {}
+local stamps = {}
+local wait = 0
+for i = 1, n do
+  local rate = tonumber(ARGV[1 + 2 * i])
+  local burst = tonumber(ARGV[2 + 2 * i])
+  local state = redis.call('HMGET', KEYS[i], 't', 'a')
+  local t = burst
+  local at = now
+  if state[1] then
+    local last = tonumber(state[2])
+    local elapsed = now - last
+    if elapsed < 0 then elapsed = 0 end
+    t = math.min(burst, tonumber(state[1]) + elapsed * rate)
+    if last > now then at = last end
+  end
+  tokens[i] = t
+  stamps[i] = at
+  if t < 1 then
+    local w = (1 - t) / rate
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then
+  return {1, math.ceil(wait * 1000)}
+end
+
+local q = 3 + 2 * n
+local has_quota = ARGV[q] == '1'
+local used = 0
+if has_quota then
+  used = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
+  if used + 1 > tonumber(ARGV[q + 1]) then
+    return {2, used}
+  end
+end
+
+for i = 1, n do
+  local rate = tonumber(ARGV[1 + 2 * i])
+  local burst = tonumber(ARGV[2 + 2 * i])
+  redis.call('HSET', KEYS[i], 't', string.format('%.17g', tokens[i] - 1), 'a', string.format('%.17g', stamps[i]))
+  redis.call('PEXPIRE', KEYS[i], math.ceil(burst / rate * 1000) + 1000)
+end
+if has_quota then
+  used = redis.call('INCR', KEYS[n + 1])
+  redis.call('PEXPIREAT', KEYS[n + 1], math.floor(tonumber(ARGV[q + 2]) * 1000) + 3600000)
+end
+return {0, used}

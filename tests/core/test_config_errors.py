@@ -1,0 +1,39 @@
+"""Golden files: a bad config in, located errors out (file:line, place, problem, fix)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gatepost.config.compile import compile_gateway
+from gatepost.config.load import load_file
+from gatepost.errors import ConfigError
+from gatepost.services import Services
+
+HERE = Path(__file__).parent / "config_errors"
+CASES = sorted(p.stem for p in HERE.glob("*.yaml"))
+
+
+def errors_for(name: str) -> str:
+    path = HERE / f"{name}.yaml"
+    with pytest.raises(ConfigError) as info:
+        config, doc = load_file(path)
+        compile_gateway(config, doc, Services(), HERE)
+    return str(info.value).replace(str(HERE) + os.sep, "") + "\n"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_config_errors_golden(name: str) -> None:
+    got = errors_for(name)
+    golden = HERE / f"{name}.errors"
+    if os.environ.get("GATEPOST_UPDATE_GOLDEN") or not golden.exists():
+        golden.write_text(got)
+    assert got == golden.read_text()
+
+
+def test_every_error_names_file_and_line() -> None:
+    for name in CASES:
+        first = errors_for(name).splitlines()[0]
+        assert first.startswith(f"{name}.yaml:"), first
