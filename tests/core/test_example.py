@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 from support import free_port, wait_http
 
@@ -40,3 +41,5 @@ def test_example_serves_and_protected_routes_never_answer_2xx_without_credential
         os.killpg(proc.pid, signal.SIGTERM)
         out = proc.communicate(timeout=20)[0].decode()
     assert "Traceback" not in out, out
+    with pytest.raises(requests.ConnectionError):  # the sidecar upstream was stopped with the gateway
+        requests.get("http://127.0.0.1:9000/health", timeout=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,15 @@ def uvicorn_config(app: Any, server: ServerConfig, *, host: str, port: int, work
     )
 
 
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers: int) -> None:
+    """Serve until SIGTERM/SIGINT. uvicorn drains in-flight requests, then re-raises the signal to the
+    handler that was installed before it: ours turns SIGTERM into a clean exit so the caller's
+    `finally` (stopping sidecars) runs."""
+    signal.signal(signal.SIGTERM, _exit_quietly)
     path = str(Path(config_path).resolve())
     os.environ["GATEPOST_CONFIG"] = path
     os.environ["GATEPOST_WORKERS"] = str(workers)
