@@ -1,9 +1,11 @@
-"""Real servers on 127.0.0.1 for tests: the gateway (uvicorn in a thread), an echo upstream, helpers."""
+"""Real servers on 127.0.0.1 for tests: the gateway (its native server, or uvicorn, in a thread), an echo
+upstream, helpers."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -48,8 +50,13 @@ def wait_http(url: str, timeout: float = 15.0) -> None:
 class ThreadServer:
     """Runs an asyncio server in its own thread and loop; `stop()` shuts it down."""
 
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+    def __init__(self, uvloop: bool = False) -> None:
+        if uvloop:
+            import uvloop as _uvloop
+
+            self.loop = _uvloop.new_event_loop()
+        else:
+            self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
 
@@ -127,14 +134,43 @@ class RunningGateway:
 @contextlib.contextmanager
 def run_gateway(config: str, *, clock: Clock = SYSTEM_CLOCK, catalog: Catalog | None = None,
                 cache: Cache | None = None, config_dir: Path | None = None,
-                access_log: AccessLog | None = None, workers: int = 1) -> Iterator[RunningGateway]:
-    """Compile `config` (YAML text) and serve it with uvicorn on a free loopback port, in a thread."""
+                access_log: AccessLog | None = None, workers: int = 1,
+                engine: str | None = None) -> Iterator[RunningGateway]:
+    """Compile `config` (YAML text) and serve it on a free loopback port, in a thread, with the engine the
+    config names (`server.engine`, default native) unless `engine` or $GATEPOST_TEST_ENGINE overrides it."""
     gw = build_gateway(text=config, clock=clock, catalog=catalog if catalog is not None else MemoryCatalog(),
                        cache=cache, config_dir=config_dir or REPO, workers=workers)
     app = GatewayApp(gw, access_log or AccessLog("off"))
+    engine = engine or os.environ.get("GATEPOST_TEST_ENGINE") or gw.config.server.engine
+    runner = _serve_uvicorn if engine == "uvicorn" else _serve_native
+    with runner(app, gw, config_dir or REPO) as port:
+        yield RunningGateway(f"http://127.0.0.1:{port}", gw, app, port)
+
+
+@contextlib.contextmanager
+def _serve_native(app: GatewayApp, gw: Gateway, config_dir: Path) -> Iterator[int]:
+    from gatepost.server.listener import NativeServer
+    from gatepost.server.sockets import bind, tls_context
+
+    sock = bind("127.0.0.1", 0)
+    port = int(sock.getsockname()[1])
+    server = NativeServer(app, ssl_context=tls_context(gw.config.server, config_dir))
+    ts = ThreadServer(uvloop=True)
+    try:
+        ts.call(server.start(sock))
+        yield port
+    finally:
+        try:
+            ts.call(server.stop(gw.config.server.shutdown_timeout))
+        finally:
+            ts.close()
+            sock.close()
+
+
+@contextlib.contextmanager
+def _serve_uvicorn(app: GatewayApp, gw: Gateway, config_dir: Path) -> Iterator[int]:
     port = free_port()
-    cfg = uvicorn_config(app, gw.config.server, host="127.0.0.1", port=port, workers=1,
-                         config_dir=config_dir or REPO)
+    cfg = uvicorn_config(app, gw.config.server, host="127.0.0.1", port=port, workers=1, config_dir=config_dir)
     server = uvicorn.Server(cfg)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, daemon=True)
@@ -145,7 +181,7 @@ def run_gateway(config: str, *, clock: Clock = SYSTEM_CLOCK, catalog: Catalog | 
             raise RuntimeError("gateway did not start")
         time.sleep(0.02)
     try:
-        yield RunningGateway(f"http://127.0.0.1:{port}", gw, app, port)
+        yield port
     finally:
         server.should_exit = True
         thread.join(timeout=15)

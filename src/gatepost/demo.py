@@ -8,4 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-STARTUP_HOOKS: list[Callable[[Any, Path], None]] = []
+from gatepost.iam.demo import create_demo_principals
+from gatepost.usage.demo import create_demo_key
+
+STARTUP_HOOKS: list[Callable[[Any, Path], None]] = [
+    create_demo_key,  # usage.demo_key: the example's partner API key
+    create_demo_principals,  # iam: a demo user/role for `type: iam` authorizers with `demo: true`
+]

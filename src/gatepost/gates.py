@@ -54,8 +54,8 @@ class UsageGate:
     async def admit(self, req: GatewayRequest, match: RouteMatch, decision: Decision) -> Decision:
         return decision
 
-    async def record(self, match: RouteMatch, decision: Decision, status: int) -> None:
-        """Called after the integration answered (usage reporting)."""
+    async def record(self, match: RouteMatch, decision: Decision, status: int) -> list[tuple[str, str]] | None:
+        """Called after the integration answered; may return headers to add (e.g. remaining quota)."""
         return None
 
 

@@ -64,7 +64,9 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
     ex.decision = decision
     gw.integration_calls[r] += 1  # observe/integration_counts.py (what `gatepost probe` checks)
     response = await r.integration.send(outbound(req, match, decision, gw.propagation_prefix))
-    await api.usage.record(match, decision, response.status)
+    extra_headers = await api.usage.record(match, decision, response.status)
+    if extra_headers:
+        response.headers.extend(extra_headers)
     return response
 
 

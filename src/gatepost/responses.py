@@ -47,8 +47,9 @@ class GatewayResponses:
         headers = [("content-type", "application/json"), ("x-amzn-errortype", default.error_type)]
         if req is not None:
             headers.append(("x-amzn-requestid", req.request_id))
-        if err.headers:
-            headers.extend((k.lower(), v) for k, v in err.headers.items())
+        if err.headers:  # a raiser's header replaces a default of the same name (e.g. x-amzn-ErrorType)
+            extra = [(k.lower(), v) for k, v in err.headers.items()]
+            headers = [(k, v) for k, v in headers if k not in {n for n, _ in extra}] + extra
         body = orjson.dumps({err.body_key: message})
         if override is not None:
             status = override.status or status

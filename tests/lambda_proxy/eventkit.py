@@ -24,7 +24,7 @@ class ClaimsAuthorizer(Authorizer):
 
     def event_authorizer(self, decision: Decision, payload_version: str) -> dict[str, Any] | None:
         p = decision.principal
-        claims = {k: str(v) for k, v in (p.claims or {}).items()}
+        claims = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in (p.claims or {}).items()}
         scopes = list(p.scopes) if p.scopes is not None else None
         if payload_version == "2.0":
             return {"jwt": {"claims": claims, "scopes": scopes}}

@@ -83,18 +83,23 @@ class JwksSource:
     # ---- the request path: a dict lookup, a fetch only on a miss ----------------------------------------
 
     def usable(self, kid: str) -> JwkEntry | None:
-        """The key for `kid` if known and within its last-known-good time; never fetches."""
-        if self.fetched_at is None or self._expired(self.clock.monotonic()):
+        """The key for `kid` if known and within its last-known-good time. Never waits: stale keys are
+        refreshed in the background (at most once per refetch interval) while they keep serving."""
+        if self.fetched_at is None:
             return None
+        now = self.clock.monotonic()
+        age = now - self.fetched_at
+        if age >= self.settings.max_age:
+            self._refresh_soon(now)
+            if age >= self.settings.max_age + self.settings.last_known_good:
+                return None
         return self.keys.get(kid)
 
     async def key(self, kid: str) -> tuple[KeyState, JwkEntry | None]:
-        now = self.clock.monotonic()
         entry = self.usable(kid)
         if entry is not None:
-            if now - (self.fetched_at or now) >= self.settings.max_age:
-                self._refresh_soon(now)
             return KeyState.FOUND, entry
+        now = self.clock.monotonic()
         if self._inflight is not None or self._may_fetch(now):
             await self._refresh(now)
             entry = self.usable(kid)

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 from cryptography.exceptions import InvalidSignature
@@ -164,7 +164,7 @@ def verify_signature(alg: str, key: Any, jws: Jws) -> None:
 
 # ---- time claims -----------------------------------------------------------------------------------------
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 

@@ -5,7 +5,7 @@ Accepted spellings (ours first, then AWS's REST and HTTP API forms):
 | source | spellings |
 |---|---|
 | header (name case-insensitive) | `header.X`, `method.request.header.X`, `$request.header.X` |
-| query string (name case-sensitive) | `query.X`, `querystring.X`, `method.request.querystring.X`, `$request.querystring.X` |
+| query string (case-sensitive) | `query.X`, `querystring.X`, `method.request.querystring.X`, `$request.querystring.X` |
 | stage variable | `stage_variable.X`, `stageVariables.X`, `$stageVariables.X` |
 | context variable | `context.X`, `$context.X` (X one of CONTEXT_VARIABLES) |
 

@@ -51,6 +51,7 @@ class AuthorizerResult:
     context: Mapping[str, Any] | None
     usage_identifier_key: str | None
     normalized: Mapping[str, Any]  # what `encode` stores
+    has_conditions: bool = False  # the policy has Condition blocks (evaluation then needs request keys)
 
     def encode(self) -> bytes:
         return orjson.dumps(self.normalized)
@@ -99,7 +100,8 @@ def _policy_response(output: dict[str, Any], context: dict[str, Any] | None) -> 
         normalized["context"] = context
     if usage_key is not None:
         normalized["usageIdentifierKey"] = usage_key
-    return AuthorizerResult(str(principal), policy, None, context, usage_key, normalized)
+    conditions = any(st.conditions for st in policy.statements)
+    return AuthorizerResult(str(principal), policy, None, context, usage_key, normalized, conditions)
 
 
 def _check_resource_lengths(raw_policy: dict[str, Any]) -> None:

@@ -254,19 +254,25 @@ def load_handler(spec: str, config_dir: Path) -> Callable[..., Any]:
             raise ValueError(f"function {spec!r}: {module_name} has no attribute {attr!r}")
     if not callable(target):
         raise ValueError(f"function {spec!r}: {attr!r} is not callable")
-    return target  # type: ignore[no-any-return]
+    return target
 
 
 def _load_module(module_name: str, config_dir: Path) -> Any:
     rel = Path(*module_name.split("."))
     for candidate in (config_dir / rel.with_suffix(".py"), config_dir / rel / "__init__.py"):
         if candidate.is_file():
-            return _load_file(module_name, candidate, config_dir)
+            try:
+                return _load_file(module_name, candidate, config_dir)
+            except Exception as exc:
+                raise ImportError(f"function module {candidate}: failed to load: {type(exc).__name__}: {exc}") \
+                    from None
     try:
         return importlib.import_module(module_name)
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
         raise ImportError(f"function module {module_name!r}: not found next to the config ({config_dir}) "
                           f"nor importable ({exc})") from None
+    except Exception as exc:
+        raise ImportError(f"function module {module_name!r}: failed to load: {type(exc).__name__}: {exc}") from None
 
 
 def _load_file(module_name: str, path: Path, config_dir: Path) -> Any:

@@ -1,32 +1,129 @@
-"""user_pool: Cognito user pool semantics (REST's COGNITO_USER_POOLS). Not built yet: routes fail closed."""
+"""user_pool: Cognito user pool semantics (REST's COGNITO_USER_POOLS; reference section 2).
+
+On `rest` APIs, as AWS: a route without scopes accepts ID tokens only (`token_use: id`); a route with
+scopes needs an access token carrying any of them; anything else is 401 `{"message":"Unauthorized"}`,
+an expired token 401 `{"message":"The incoming token has expired"}`, and keys that were never fetched
+(or ran past last-known-good) 500 AUTHORIZER_CONFIGURATION_ERROR. `app_clients` (a Gatepost extension)
+pins ID tokens' `aud` / access tokens' `client_id`.
+
+AWS has no user-pool authorizer on HTTP APIs; on `http` APIs this kind follows the HTTP JWT rules
+(jwt.py) with Cognito's claims: `app_clients` is the audience list (matched on `aud`, else `client_id`),
+both token uses are accepted, scope mismatch is 403, every failure 401 with `www-authenticate`.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
 
 from gatepost.authorizers.base import Authorizer, BuildContext
-from gatepost.authorizers.pending import PendingAuthorizer
+from gatepost.authorizers.identity_source import parse_token_source
+from gatepost.authorizers.jwks import check_url, source_for
+from gatepost.authorizers.jwt_claims import audience_matches
+from gatepost.authorizers.jwt_verify import TokenError
 from gatepost.authorizers.registry_types import kind
-from gatepost.config.base import StrictModel
+from gatepost.authorizers.token_authorizer import TokenAuthorizer, bearer_challenge
+from gatepost.authorizers.token_config import TokenAuthorizerFields, check_algorithms
+from gatepost.authorizers.token_verifier import TokenVerifier, TrustedIssuer, Verified
+from gatepost.decision import Decision
+from gatepost.errors import GatewayError, ResponseType
+
+if TYPE_CHECKING:
+    from gatepost.gateway import Route
+
+EXPIRED_MESSAGE = "The incoming token has expired"
 
 
-class UserPoolAuthorizerConfig(StrictModel):
+class UserPoolAuthorizerConfig(TokenAuthorizerFields):
     type: Literal["user_pool"]
     issuer: str | None = None
-    pool_id: str | None = None
+    pool_id: str | None = Field(None, pattern=r"^[\w-]+_[0-9a-zA-Z]+$")
+    region: str | None = None
     jwks_uri: str | None = None
     app_clients: list[str] = []
-    identity_source: str = "header.authorization"
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+
+    def issuer_url(self, api_region: str) -> str:
+        if bool(self.issuer) == bool(self.pool_id):
+            raise ValueError("give exactly one of `pool_id` (a Cognito pool, e.g. us-east-1_AbC123) or `issuer`")
+        if self.issuer:
+            return self.issuer
+        assert self.pool_id is not None
+        region = self.region or self.pool_id.split("_", 1)[0] or api_region
+        return f"https://cognito-idp.{region}.amazonaws.com/{self.pool_id}"
 
 
-class UserPoolAuthorizer(PendingAuthorizer):
+class UserPoolAuthorizer(TokenAuthorizer):
     kind = "user_pool"
-    supports_scopes = True
-    supports_groups = True
+
+    def __init__(self, *args: Any, app_clients: frozenset[str], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.app_clients = app_clients
+        self.rest = self.api.flavour == "rest"
+
+    def check_token(self, verified: Verified, route: Route) -> None:
+        if self.rest:
+            self._check_rest(verified, route)
+            return
+        claims = verified.claims
+        if claims.get("token_use") not in ("id", "access"):
+            raise TokenError("wrong_token_use", "the token is not a user pool ID or access token")
+        if not audience_matches(claims, self.app_clients):
+            raise TokenError("bad_audience", "the token does not have a valid audience")
+
+    def _check_rest(self, verified: Verified, route: Route) -> None:
+        claims = verified.claims
+        want = "access" if route.scopes else "id"
+        if claims.get("token_use") != want:
+            raise TokenError("wrong_token_use", f"the route needs an {'access' if route.scopes else 'ID'} token")
+        client = claims.get("client_id") if want == "access" else claims.get("aud")
+        if self.app_clients and client not in self.app_clients:
+            raise TokenError("bad_audience", "the token does not have a valid audience")
+        if route.scopes and verified.scope_set.isdisjoint(route.scopes):
+            raise TokenError("scope_mismatch", "the token does not have a required scope")  # 401 on REST (AWS)
+
+    def check_scopes(self, verified: Verified, route: Route) -> Decision | None:
+        return None if self.rest else super().check_scopes(verified, route)
+
+    def no_keys_is_error(self) -> bool:
+        return self.rest
+
+    def token_error(self, exc: TokenError) -> GatewayError:
+        reason = f"user_pool.{exc.code}"
+        if not self.rest:
+            headers = ({"www-authenticate": "Bearer"} if exc.code == "missing_token"
+                       else bearer_challenge("invalid_token", exc.description))
+            return GatewayError(ResponseType.UNAUTHORIZED, reason, headers=headers)
+        if exc.code == "no_keys":
+            return GatewayError(ResponseType.AUTHORIZER_CONFIGURATION_ERROR, reason)
+        if exc.code == "expired":
+            return GatewayError(ResponseType.UNAUTHORIZED, reason, EXPIRED_MESSAGE)
+        return GatewayError(ResponseType.UNAUTHORIZED, reason)
+
+    def describe(self) -> dict[str, Any]:
+        issuer = next(iter(self.verifier.issuers))
+        return {"kind": "user_pool", "identity_source": str(self.token_source), "owner": f"the user pool {issuer}",
+                "cost": "signature check per new token; cached until exp", "coupling": "Cognito-shaped tokens",
+                "propagates": "claims, scopes"}
 
 
 def build(name: str, config: UserPoolAuthorizerConfig, ctx: BuildContext) -> Authorizer:
-    return UserPoolAuthorizer(name, ctx.api)
+    settings = config.jwks.settings()
+    issuer = check_url(config.issuer_url(ctx.api.region), settings.allow_http, "issuer")
+    if config.jwks_uri:
+        check_url(config.jwks_uri, settings.allow_http, "jwks_uri")
+    if ctx.api.flavour == "http" and not config.app_clients:
+        raise ValueError("on an http API a user_pool authorizer follows the JWT rules and needs `app_clients` "
+                         "(the audiences: your app client ids)")
+    services = ctx.services
+    source = source_for(services.extras, issuer, config.jwks_uri, settings, ctx.clock, services.http_client)
+    trusted = {issuer: TrustedIssuer(issuer, frozenset(config.app_clients), source)}
+    verifier = TokenVerifier(trusted, check_algorithms(config.algorithms), ctx.clock, leeway=config.leeway,
+                             max_token_bytes=config.max_token_bytes, groups_claim=config.groups_claim,
+                             cache_size=config.token_cache_size)
+    return UserPoolAuthorizer(name, ctx.api, parse_token_source(config.identity_source), verifier,
+                              app_clients=frozenset(config.app_clients))
 
 
 KIND = kind("user_pool", UserPoolAuthorizerConfig, build)

@@ -12,6 +12,15 @@ from gatepost import __version__
 VERBS = [
     "serve",
     "check",
+    "cache",
+    "import_",  # the verb is `import`
+    "explain",
+    "audit",
+    "probe",
+    "iam",
+    "keys",
+    "plans",
+    "usage",
 ]
 
 

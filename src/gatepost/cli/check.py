@@ -11,7 +11,8 @@ from gatepost.errors import ConfigError
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check", help="validate a config file", description=__doc__)
-    p.add_argument("config", help="path to gatepost.yaml")
+    p.add_argument("config", help="path to gatepost.yaml (or an AWS OpenAPI export)")
+    p.add_argument("--bindings", help="bindings file for an OpenAPI export (default: DOC.bindings.yaml)")
     p.set_defaults(func=run)
 
 
@@ -21,8 +22,8 @@ def run(args: argparse.Namespace) -> int:
     from gatepost.services import Services
 
     try:
-        config, doc = load_file(args.config)
-        gw = compile_gateway(config, doc, Services(), Path(args.config).resolve().parent)
+        config, doc = load_file(args.config, bindings=args.bindings)
+        gw = compile_gateway(config, doc, Services(workers=config.server.workers), Path(args.config).resolve().parent)
     except ConfigError as exc:
         print(f"{len(exc.issues)} problem(s) in {args.config}:", file=sys.stderr)
         for issue in exc.issues:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from gatepost.errors import ConfigError
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the gateway", description=__doc__)
-    p.add_argument("config", help="path to gatepost.yaml")
+    p.add_argument("config", help="path to gatepost.yaml (or an AWS OpenAPI export)")
+    p.add_argument("--bindings", help="bindings file for an OpenAPI export (default: DOC.bindings.yaml)")
     p.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: server.port, 8080)")
     p.add_argument("--workers", type=int, help="worker processes (default: server.workers, 1)")
@@ -28,8 +30,11 @@ def run(args: argparse.Namespace) -> int:
 
     config_dir = Path(args.config).resolve().parent
     try:
+        if args.bindings:  # workers load the config again: they find the bindings in the environment
+            os.environ["GATEPOST_BINDINGS"] = str(Path(args.bindings).resolve())
         config, doc = load_file(args.config)
-        compile_gateway(config, doc, Services(), config_dir)  # fail fast, before any process starts
+        workers = args.workers or config.server.workers  # (per-process counters are refused with several)
+        compile_gateway(config, doc, Services(workers=workers), config_dir)  # fail fast, before any process starts
     except ConfigError as exc:
         print(f"{len(exc.issues)} problem(s) in {args.config}:", file=sys.stderr)
         for issue in exc.issues:

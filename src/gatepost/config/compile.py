@@ -119,6 +119,22 @@ def _cors(cfg: CorsConfig | None) -> Cors | None:
                 ", ".join(cfg.allow_headers), ", ".join(cfg.expose_headers), cfg.max_age, cfg.allow_credentials)
 
 
+def _bind_integrations(name: str, routes: list[Route], default: Integration | None, ctx: BuildContext,
+                       issues: _Issues) -> None:
+    """`Integration.bind(ctx)` once per integration this API uses; a ValueError is a config problem."""
+    used: list[tuple[Loc, Integration]] = [(("apis", name, "integration"), default)] if default else []
+    used += [(("apis", name, "routes", r.index, "integration"), r.integration) for r in routes]
+    bound: set[int] = set()
+    for loc, integration in used:
+        if id(integration) in bound:
+            continue
+        bound.add(id(integration))
+        try:
+            integration.bind(ctx)
+        except ValueError as exc:
+            issues.add(loc, str(exc), "correct the integration's settings")
+
+
 def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Services,
                 config_dir: Path, issues: _Issues) -> Api | None:
     info = api_info(name, cfg)
@@ -136,6 +152,7 @@ def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Serv
             routes.append(route)
         except RouteSyntaxError as exc:
             issues.add(("apis", name, "routes", i, "route"), str(exc), "remove or rename one of the two routes")
+    _bind_integrations(name, routes, default_integration, ctx, issues)
     for rname in cfg.gateway_responses:
         if rname not in ResponseType.__members__:
             issues.add(("apis", name, "gateway_responses", rname), f"unknown gateway response type {rname!r}",

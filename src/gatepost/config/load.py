@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from gatepost.config.models import GatewayConfig
 from gatepost.errors import ConfigError, ConfigIssue
+from gatepost.openapi.document import is_openapi
 
 Loc = tuple[str | int, ...]
 _ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -190,25 +191,32 @@ def validation_issues(exc: ValidationError, data: Any, doc: Located) -> list[Con
     return issues
 
 
-def load_text(text: str, file: str = "<config>", env: Mapping[str, str] | None = None) -> tuple[GatewayConfig, Located]:
+def load_text(text: str, file: str = "<config>", env: Mapping[str, str] | None = None,
+              bindings: str | Path | None = None) -> tuple[GatewayConfig, Located]:
     doc = Located(file, text)
     if not isinstance(doc.data, dict):
         raise ConfigError([doc.issue((), "the config must be a mapping with an `apis:` section",
                                      "see examples/payments/gatepost.yaml")])
-    data, issues = interpolate(doc.data, doc, os.environ if env is None else env)
-    if issues:
-        raise ConfigError(issues)
+    if is_openapi(doc.data):  # an AWS OpenAPI export: converted to the native config (openapi/, `bindings`)
+        from gatepost.openapi.hook import import_document
+
+        data, doc = import_document(doc, os.environ if env is None else env, bindings)
+    else:
+        data, issues = interpolate(doc.data, doc, os.environ if env is None else env)
+        if issues:
+            raise ConfigError(issues)
     try:
         return GatewayConfig.model_validate(data), doc
     except ValidationError as exc:
         raise ConfigError(validation_issues(exc, data, doc)) from None
 
 
-def load_file(path: str | Path, env: Mapping[str, str] | None = None) -> tuple[GatewayConfig, Located]:
+def load_file(path: str | Path, env: Mapping[str, str] | None = None,
+              bindings: str | Path | None = None) -> tuple[GatewayConfig, Located]:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([ConfigIssue(str(p), "(file)", f"cannot read: {exc.strerror}",
                                        "check the path")]) from None
-    return load_text(text, str(p), env)
+    return load_text(text, str(p), env, bindings)

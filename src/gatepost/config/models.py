@@ -122,6 +122,7 @@ class ServerConfig(StrictModel):
     propagation_prefix: str = "X-Gatepost-"
     access_log: str = "stdout"  # stdout | stderr | off | a file path
     shutdown_timeout: float = Field(10.0, ge=0)
+    engine: Literal["native", "uvicorn"] = "native"  # the HTTP server under the pipeline (docs/performance.md)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from gatepost.authorizers.base import BuildContext
     from gatepost.decision import Decision
     from gatepost.gateway import RouteMatch
     from gatepost.request import GatewayRequest
@@ -31,6 +32,10 @@ class Outbound:
 
 class Integration:
     kind: ClassVar[str] = "?"
+
+    def bind(self, ctx: BuildContext) -> None:
+        """Called at compile, once per API that uses this integration (its ApiInfo, the config's folder).
+        Raise ValueError for a config problem: it is reported with the integration's place."""
 
     async def start(self, services: Services) -> None:
         """Called once when the gateway starts."""

@@ -1,14 +1,11 @@
-"""http: proxy to an upstream over pooled keep-alive connections, streaming the response body."""
+"""http: proxy to an upstream over pooled keep-alive connections (gatepost.upstream), streaming big bodies."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-import aiohttp
 from pydantic import Field
 
 from gatepost.config.base import StrictModel
@@ -16,11 +13,14 @@ from gatepost.errors import GatewayError, ResponseType
 from gatepost.integrations.base import Integration, Outbound
 from gatepost.response import Response
 from gatepost.services import Services
+from gatepost.upstream import Origin, Pool, UpstreamError, UpstreamResponse, UpstreamTimeout
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
     "transfer-encoding", "upgrade", "proxy-connection",
 })
+# never copied from the client: Host and Content-Length are set for the upstream, the body is already read
+_NOT_FORWARDED = frozenset({"host", "content-length", "expect"})
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\+?\}")
 
 
@@ -36,34 +36,54 @@ def strip_hop_by_hop(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in headers if k not in HOP_BY_HOP and k not in named]
 
 
+def _split(url: str) -> tuple[Origin, str]:
+    """The origin and the path prefix (no trailing slash) of an absolute URL."""
+    parts = urlsplit(url)
+    return Origin.parse(url), parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
+
+
 class HttpProxyIntegration(Integration):
     kind = "http"
 
     def __init__(self, config: HttpIntegrationConfig) -> None:
-        self.url = config.url.rstrip("/") if not _PLACEHOLDER.search(config.url) else config.url
         self.templated = bool(_PLACEHOLDER.search(config.url))
+        self.url = config.url if self.templated else config.url.rstrip("/")
         self.timeout = config.timeout_ms / 1000
         self.pass_host = config.pass_host
-        self._session: aiohttp.ClientSession | None = None
+        self._pools: dict[Origin, Pool] = {}
+        self._origin, self._prefix = (None, "") if self.templated else _split(self.url)
 
     async def start(self, services: Services) -> None:
-        self._session = services.http_client()
+        if self._origin is not None:
+            self._pool(self._origin)
 
-    def target(self, out: Outbound) -> str:
+    async def close(self) -> None:
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            await pool.close()
+
+    def _pool(self, origin: Origin) -> Pool:
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = self._pools[origin] = Pool(origin)
+        return pool
+
+    def target(self, out: Outbound) -> tuple[Origin, str]:
+        """Where the request goes: the origin, and the request target (path and query)."""
         if self.templated:
             params = out.match.path_params
-            url = _PLACEHOLDER.sub(lambda m: quote(params.get(m.group(1), ""), safe="/"), self.url)
+            origin, path = _split(_PLACEHOLDER.sub(lambda m: quote(params.get(m.group(1), ""), safe="/"), self.url))
+            path = path or "/"
         else:
-            url = self.url + out.match.raw_api_path
+            assert self._origin is not None
+            origin, path = self._origin, self._prefix + out.match.raw_api_path
         qs = out.req.query_string
-        return f"{url}?{qs}" if qs else url
+        return origin, (f"{path}&{qs}" if "?" in path else f"{path}?{qs}") if qs else path
 
     def upstream_headers(self, out: Outbound) -> list[tuple[str, str]]:
         req = out.req
         xff = req.header("x-forwarded-for")
-        headers = [(k, v) for k, v in out.headers if not k.startswith("x-forwarded-")]
-        if not self.pass_host:
-            headers = [(k, v) for k, v in headers if k != "host"]
+        headers = [(k, v) for k, v in out.headers if k not in _NOT_FORWARDED and not k.startswith("x-forwarded-")]
         headers.append(("x-forwarded-for", f"{xff}, {req.peer_ip}" if xff else req.peer_ip))
         headers.append(("x-forwarded-proto", req.header("x-forwarded-proto") or req.scheme))
         if req.host:
@@ -71,37 +91,33 @@ class HttpProxyIntegration(Integration):
         return headers
 
     async def send(self, out: Outbound) -> Response:
-        assert self._session is not None, "integration not started"
+        req = out.req
+        origin, target = self.target(out)
+        host = req.host if self.pass_host and req.host else None
         try:
-            async with asyncio.timeout(self.timeout):
-                upstream = await self._session.request(
-                    out.req.method, self.target(out), headers=self.upstream_headers(out),
-                    data=out.req.body or None, allow_redirects=False,
-                )
-        except TimeoutError:
+            up = await self._pool(origin).request(req.method, target, self.upstream_headers(out), req.body,
+                                                  timeout=self.timeout, host=host)
+        except UpstreamTimeout:
             raise GatewayError(ResponseType.INTEGRATION_TIMEOUT, "integration.timeout") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise GatewayError(ResponseType.INTEGRATION_FAILURE, "integration.unreachable") from exc
-        headers = strip_hop_by_hop(
-            [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in upstream.raw_headers
-             if k.lower() not in (b"date",)]
-        )
-        if upstream.content_length == 0 or out.req.method == "HEAD":
-            upstream.release()
-            return Response(upstream.status, headers)
-
-        async def close() -> None:
-            upstream.release()
-
-        return Response(upstream.status, headers, stream=_chunks(upstream), close=close)
+        except UpstreamError as exc:
+            raise GatewayError(ResponseType.INTEGRATION_FAILURE, exc.reason) from exc
+        except ValueError as exc:  # a target or Host that cannot go on the wire
+            raise GatewayError(ResponseType.INTEGRATION_FAILURE, "integration.bad_request_line") from exc
+        headers = strip_hop_by_hop([(k, v) for k, v in up.headers if k != "date"])
+        body = up.body_if_complete()
+        if body is not None:
+            return Response(up.status, headers, body)
+        return _streamed(up, headers, self.timeout)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": "http", "url": self.url}
 
 
-async def _chunks(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    async for chunk in upstream.content.iter_any():
-        yield chunk
+def _streamed(up: UpstreamResponse, headers: list[tuple[str, str]], idle_timeout: float) -> Response:
+    async def close() -> None:
+        up.close()
+
+    return Response(up.status, headers, stream=up.chunks(idle_timeout), close=close)
 
 
 def build(config: HttpIntegrationConfig) -> Integration:

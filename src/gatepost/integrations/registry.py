@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gatepost.integrations import http_proxy, mock
+from gatepost.integrations import http_proxy, lambda_proxy, mock
 from gatepost.integrations.base import Integration
 
 
@@ -26,5 +26,6 @@ KINDS: dict[str, IntegrationKind] = {
     for k in (
         IntegrationKind("http", http_proxy.HttpIntegrationConfig, http_proxy.build, "url"),
         IntegrationKind("mock", mock.MockIntegrationConfig, mock.build, "status"),
+        IntegrationKind("lambda", lambda_proxy.LambdaIntegrationConfig, lambda_proxy.build, "handler"),
     )
 }

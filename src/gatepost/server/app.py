@@ -20,7 +20,7 @@ from gatepost.gateway import Gateway
 from gatepost.observe.access_log import AccessLog, record
 from gatepost.observe.integration_counts import ENDPOINT as CALLS_ENDPOINT
 from gatepost.observe.integration_counts import IntegrationCalls
-from gatepost.pipeline import NO_API_RESPONSES, serve
+from gatepost.pipeline import NO_API_RESPONSES, Exchange, serve
 from gatepost.request import GatewayRequest
 from gatepost.response import Response, json_response
 
@@ -58,24 +58,40 @@ class GatewayApp:
         elif scope["type"] == "lifespan":
             await self.lifespan(receive, send)
 
+    async def startup(self) -> None:
+        await self.gw.start()
+        await self.calls.start()
+        self.ready = True
+
+    async def shutdown(self) -> None:
+        self.ready = False
+        await self.calls.stop()
+        await self.gw.close()
+        self.access_log.close()
+
+    async def handle(self, req: GatewayRequest) -> tuple[Response, Exchange | None]:
+        """A request whose size was already checked: a reserved endpoint, or the pipeline."""
+        if req.path.startswith(RESERVED):
+            return await self._internal(req), None
+        return await serve(self.gw, req)
+
+    def log(self, ex: Exchange | None, started: float) -> None:
+        if ex is not None and self.access_log.enabled:
+            self.access_log.write(record(ex, time.perf_counter() - started, ex.req.received_at))
+
     async def lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
-                    await self.gw.start()
-                    await self.calls.start()
-                    self.ready = True
+                    await self.startup()
                     await send({"type": "lifespan.startup.complete"})
                 except Exception as exc:
                     log.exception("gateway.start_failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
             elif message["type"] == "lifespan.shutdown":
-                self.ready = False
-                await self.calls.stop()
-                await self.gw.close()
-                self.access_log.close()
+                await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -106,7 +122,7 @@ class GatewayApp:
     def request(self, scope: Scope) -> GatewayRequest:
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
         peer = scope["client"][0] if scope.get("client") else "127.0.0.1"
-        source, headers = self._source(peer, headers)
+        source, headers = self.source(peer, headers)
         raw = scope.get("raw_path")
         raw_path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
         return GatewayRequest(
@@ -116,7 +132,7 @@ class GatewayApp:
             received_at=time.time(),
         )
 
-    def _source(self, peer: str, headers: tuple[tuple[str, str], ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    def source(self, peer: str, headers: tuple[tuple[str, str], ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The caller's address: X-Forwarded-For is believed only from a trusted proxy, else dropped."""
         if not self._is_trusted(peer):
             if any(k.startswith("x-forwarded-") for k, _ in headers):

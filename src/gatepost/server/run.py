@@ -1,10 +1,13 @@
-"""Run the gateway under uvicorn (uvloop + httptools), one process or `--workers N`."""
+"""Run the gateway: the native engine (server/native.py, default) or uvicorn (`server.engine: uvicorn`),
+one process or `--workers N`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,8 @@ from uvicorn.supervisors import Multiprocess
 
 from gatepost.config.models import ServerConfig
 from gatepost.server.protocol import GatepostHttpProtocol
+
+log = logging.getLogger("gatepost.server")
 
 
 def uvicorn_config(app: Any, server: ServerConfig, *, host: str, port: int, workers: int,
@@ -33,14 +38,28 @@ def _exit_quietly(signum: int, frame: object) -> None:
 
 
 def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers: int) -> None:
-    """Serve until SIGTERM/SIGINT. uvicorn drains in-flight requests, then re-raises the signal to the
-    handler that was installed before it: ours turns SIGTERM into a clean exit so the caller's
-    `finally` (stopping sidecars) runs."""
-    signal.signal(signal.SIGTERM, _exit_quietly)
+    """Serve until SIGTERM/SIGINT, draining in-flight requests, then return (so the caller's `finally`,
+    stopping sidecars, runs)."""
     path = str(Path(config_path).resolve())
     os.environ["GATEPOST_CONFIG"] = path
     os.environ["GATEPOST_WORKERS"] = str(workers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if server.engine == "uvicorn":
+        run_uvicorn(path, server, host=host, port=port, workers=workers)
+    elif workers > 1:
+        from gatepost.server.workers import Supervisor
+
+        Supervisor(path, server, host=host, port=port, workers=workers).run()
+    else:
+        from gatepost.server.sockets import bind
+
+        worker_main(path, server, host, port, 1, bind(host, port), os.getpid())
+
+
+def run_uvicorn(path: str, server: ServerConfig, *, host: str, port: int, workers: int) -> None:
+    """uvicorn drains in-flight requests, then re-raises the signal to the handler that was installed
+    before it: ours turns SIGTERM into a clean exit."""
+    signal.signal(signal.SIGTERM, _exit_quietly)
     config = uvicorn_config("gatepost.server.app:create_app", server, host=host, port=port, workers=workers,
                             config_dir=Path(path).parent)
     if workers > 1:
@@ -48,3 +67,45 @@ def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers
         Multiprocess(config, sockets=[sock]).run()
     else:
         uvicorn.Server(config).run()
+
+
+def worker_main(path: str, server: ServerConfig, host: str, port: int, workers: int,
+                sock: socket.socket | None, run_id: int) -> None:
+    """One native-engine process: build the gateway, serve until SIGTERM/SIGINT, drain, stop."""
+    from gatepost.server.sockets import bind
+
+    os.environ.setdefault("GATEPOST_RUN_ID", str(run_id))
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    listen = sock if sock is not None else bind(host, port, reuse_port=True)
+    try:
+        new_loop()
+        asyncio.run(serve_native(path, server, listen, workers))
+    finally:
+        listen.close()
+
+
+def new_loop() -> None:
+    try:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
+        pass
+
+
+async def serve_native(path: str, server: ServerConfig, sock: socket.socket, workers: int) -> None:
+    from gatepost.bootstrap import build_gateway
+    from gatepost.server.app import GatewayApp
+    from gatepost.server.listener import NativeServer
+    from gatepost.server.sockets import tls_context
+
+    app = GatewayApp(build_gateway(path, workers=workers))
+    native = NativeServer(app, ssl_context=tls_context(server, Path(path).parent))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await native.start(sock)
+    await stop.wait()
+    await native.stop(server.shutdown_timeout)

@@ -1,8 +1,9 @@
 """Counters on Redis: one atomic Lua script per request (lua/admit.lua), shared by every worker and instance.
 
 Keys live under `gatepost:usage:`; bucket hashes expire once they would be full again, quota counters an
-hour after their window ended. Any Redis failure surfaces as CountersUnavailable, fast: short socket
-timeouts and no client-side retries, so the usage layer's failure policy decides what happens.
+hour after their window ends (by the gateway clock). Any Redis failure surfaces as CountersUnavailable,
+fast: short socket timeouts and no client-side retries, so the usage layer's failure policy decides. At most
+`max_connections` connections per process; more concurrent requests wait for one (up to `timeout`).
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ def lua(name: str) -> str:
 class RedisCounters:
     shared = True
 
-    def __init__(self, url: str, timeout: float = 0.5) -> None:
-        self._redis = aioredis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                        retry=Retry(NoBackoff(), 0), retry_on_timeout=False)
+    def __init__(self, url: str, timeout: float = 0.5, max_connections: int = 64) -> None:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=timeout, socket_timeout=timeout,
+            socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), retry_on_timeout=False)
+        self._redis = aioredis.Redis(connection_pool=pool)
         self._admit = self._redis.register_script(lua("admit.lua"))
 
     async def admit(self, buckets: Sequence[Bucket], quota: Quota | None, now: float) -> Verdict:
@@ -61,7 +64,9 @@ class RedisCounters:
         return int(value or 0)
 
     async def ping(self) -> None:
+        """Checks on fresh connections: pooled ones may be dead after a Redis restart."""
         try:
+            await self._redis.connection_pool.disconnect()
             await self._redis.ping()
         except _ERRORS as exc:
             raise CountersUnavailable(type(exc).__name__) from None
@@ -69,5 +74,6 @@ class RedisCounters:
     async def close(self) -> None:
         try:
             await self._redis.aclose()
+            await self._redis.connection_pool.disconnect()
         except _ERRORS:
             pass

@@ -16,7 +16,7 @@ from gatepost.config.base import StrictModel
 if TYPE_CHECKING:
     from gatepost.config.models import GatewayConfig
 
-METHOD_KEY_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"})
+METHOD_KEY_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY", "*"})
 
 
 class PlanThrottle(StrictModel):
@@ -57,13 +57,23 @@ class UsagePlanConfig(StrictModel):
     quota: QuotaConfig | None = None
 
 
+class DemoKeyConfig(StrictModel):
+    """A key `gatepost serve` creates on first start and prints once (for examples and local runs)."""
+
+    name: str = "demo-partner"
+    plan: str
+    value: str | None = Field(None, description="import this value instead of generating one (20-128 letters "
+                                                "and digits), e.g. to match a demo authorizer's table")
+
+
 class UsageSettings(StrictModel):
     """How the usage layer behaves (the `usage:` section)."""
 
     on_counter_failure: Literal["local", "fail_closed"] = Field(
         "local", description="when the shared counters (Redis) are unreachable: count per process, or 503")
-    quota_headers: bool = Field(False, description="add X-RateLimit-Limit/-Remaining/-Reset to keyed responses")
+    quota_headers: bool = Field(False, description="add RateLimit-Limit/-Remaining/-Reset to keyed responses")
     flush_interval: float = Field(1.0, gt=0, le=60, description="seconds between usage writes to the catalog")
+    demo_key: DemoKeyConfig | None = None
 
 
 def split_method_key(key: str) -> tuple[str, str]:
@@ -87,8 +97,9 @@ def check_plan_references(config: GatewayConfig) -> None:
             if binding.stage is not None and binding.stage != stage:
                 raise ValueError(f"{place}: API {binding.api!r} serves stage {stage!r}, not {binding.stage!r}; "
                                  f"remove `stage:` or write {stage!r}")
-        seen: set[tuple[str, str]] = set()
-        for binding in plan.api_stages:
-            if binding.api in {a for a, _ in seen}:
-                raise ValueError(f"usage_plans.{name}: API {binding.api!r} is listed twice; list it once")
-            seen.add((binding.api, binding.stage or ""))
+        apis = [b.api for b in plan.api_stages]
+        if len(set(apis)) != len(apis):
+            raise ValueError(f"usage_plans.{name}: an API is listed twice in api_stages; list each once")
+    demo = config.usage.demo_key
+    if demo is not None and demo.plan not in config.usage_plans:
+        raise ValueError(f"usage.demo_key.plan: no usage plan {demo.plan!r} under usage_plans:")

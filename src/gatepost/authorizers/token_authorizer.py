@@ -1,0 +1,114 @@
+"""The shared shape of the `jwt` and `user_pool` authorizers: read the token, verify it (token_verifier),
+let the kind check what it owns (audience, token_use, scopes), then the route's groups.
+
+Subclasses implement `check_token` (raise TokenError: a 401-class refusal), `check_scopes` (return a
+Decision to refuse, or None) and `token_error` (how a refusal renders for this kind and API flavour).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gatepost.authorizers.base import ApiInfo, Authorizer
+from gatepost.authorizers.identity_source import TokenSource
+from gatepost.authorizers.jwt_claims import http_claims, rest_claims
+from gatepost.authorizers.jwt_verify import TokenError
+from gatepost.authorizers.token_verifier import TokenVerifier, Verified
+from gatepost.decision import Decision, Outcome, Principal
+from gatepost.errors import GatewayError, ResponseType
+
+if TYPE_CHECKING:
+    from gatepost.gateway import Route, RouteMatch
+    from gatepost.request import GatewayRequest
+
+
+def bearer_challenge(error: str, description: str, scope: str = "") -> dict[str, str]:
+    """RFC 6750 challenge as AWS writes it: `Bearer scope="" error="invalid_token" error_description="..."`."""
+    return {"www-authenticate": f'Bearer scope="{scope}" error="{error}" error_description="{description}"'}
+
+
+class TokenAuthorizer(Authorizer):
+    supports_scopes = True
+    supports_groups = True
+
+    def __init__(self, name: str, api: ApiInfo, token_source: TokenSource, verifier: TokenVerifier) -> None:
+        super().__init__(name, api)
+        self.token_source = token_source
+        self.verifier = verifier
+
+    async def start(self) -> None:
+        for source in self.verifier.sources():
+            await source.start()
+
+    async def close(self) -> None:
+        for source in self.verifier.sources():
+            await source.close()
+
+    async def authorize(self, req: GatewayRequest, match: RouteMatch) -> Decision:
+        route = match.route
+        token = self.token_source.read(req)
+        if token is None:
+            return self.reject(Outcome.UNAUTHORIZED, self.missing_token_error())
+        try:
+            verified, cached = await self.verifier.verify(token)
+            self.check_token(verified, route)
+        except TokenError as exc:
+            outcome = Outcome.ERROR if exc.code == "no_keys" and self.no_keys_is_error() else Outcome.UNAUTHORIZED
+            return self.reject(outcome, self.token_error(exc))
+        refusal = self.check_scopes(verified, route) or self.check_groups(verified, route)
+        if refusal is not None:
+            return refusal
+        principal = Principal(principal_id=verified.principal_id, claims=verified.claims,
+                              scopes=verified.scopes if route.scopes else None)
+        reason = f"{self.kind}.allow.cached" if cached else f"{self.kind}.allow"
+        return Decision.allow(reason, authorizer=self.name, kind=self.kind, principal=principal,
+                              extra={"iss": verified.issuer.issuer})
+
+    # ---- hooks -------------------------------------------------------------------------------------------
+
+    def check_token(self, verified: Verified, route: Route) -> None:
+        raise NotImplementedError
+
+    def check_scopes(self, verified: Verified, route: Route) -> Decision | None:
+        if route.scopes and verified.scope_set.isdisjoint(route.scopes):
+            return self.forbid("scope_mismatch", bearer_challenge(
+                "insufficient_scope", "the token does not have a required scope", " ".join(route.scopes)))
+        return None
+
+    def check_groups(self, verified: Verified, route: Route) -> Decision | None:
+        if not route.groups:
+            return None
+        needed = frozenset(route.groups)
+        ok = needed <= verified.groups if route.groups_match == "all" else not needed.isdisjoint(verified.groups)
+        return None if ok else self.forbid("groups_missing")
+
+    def token_error(self, exc: TokenError) -> GatewayError:
+        raise NotImplementedError
+
+    def missing_token_error(self) -> GatewayError:
+        return self.token_error(TokenError("missing_token", "the request has no token"))
+
+    def no_keys_is_error(self) -> bool:
+        return False
+
+    # ---- helpers -----------------------------------------------------------------------------------------
+
+    def reject(self, outcome: Outcome, error: GatewayError) -> Decision:
+        return Decision.reject(outcome, error, authorizer=self.name, kind=self.kind)
+
+    def forbid(self, code: str, headers: dict[str, str] | None = None) -> Decision:
+        """403: `{"message":"Forbidden"}` on both flavours (ACCESS_DENIED; HTTP's text is fixed to it)."""
+        error = GatewayError(ResponseType.ACCESS_DENIED, f"{self.kind}.{code}", "Forbidden", headers=headers)
+        return self.reject(Outcome.DENY, error)
+
+    # ---- events ------------------------------------------------------------------------------------------
+
+    def event_authorizer(self, decision: Decision, payload_version: str) -> dict[str, Any] | None:
+        p = decision.principal
+        if p.claims is None:
+            return None
+        scopes = list(p.scopes) if p.scopes is not None else None
+        if payload_version == "2.0":
+            return {"jwt": {"claims": http_claims(p.claims), "scopes": scopes}}
+        claims = rest_claims(p.claims) if self.api.flavour == "rest" else http_claims(p.claims)
+        return {"claims": claims, "scopes": scopes}

@@ -1,0 +1,30 @@
+"""`gatepost explain CONFIG [--json]`: for every route of every API, how it decides whether the caller is
+allowed: authorizer, identity source, who owns the identity provider, hot-path cost, provider coupling,
+what propagates to the integration, API key and usage plan, resource-policy effect, public or not.
+CONFIG may be a native gatepost.yaml or an AWS OpenAPI export (with --bindings)."""
+
+from __future__ import annotations
+
+import argparse
+
+import orjson
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("explain", help="print how every route decides who may call it", description=__doc__)
+    p.add_argument("config", help="gatepost.yaml, or an AWS OpenAPI export")
+    p.add_argument("--bindings", help="bindings file for an OpenAPI export (default: DOC.bindings.yaml)")
+    p.add_argument("--json", action="store_true", help="print JSON (one object per route) instead of a table")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gatepost.explain.explain import explain, render_table
+    from gatepost.explain.load import load_or_exit
+
+    rows = explain(load_or_exit(args.config, args.bindings))
+    if args.json:
+        print(orjson.dumps([r.as_dict() for r in rows], option=orjson.OPT_INDENT_2).decode())
+    else:
+        print(render_table(rows), end="")
+    return 0

@@ -1,0 +1,116 @@
+"""`gatepost explain`: for every route of every API, how it decides whether the caller is allowed.
+
+One row per route, computed from the compiled gateway: the authorizer's facts (facts.py), the route's
+scopes / groups / API key, the API's key source and the usage plans covering it, the resource policy's
+effect for a sample request, and whether the route is public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gatepost.config.models import GatewayConfig
+from gatepost.explain.facts import authorizer_facts
+from gatepost.explain.load import Loaded, sample_match
+from gatepost.gateway import Api, Route
+
+
+@dataclass(frozen=True)
+class Row:
+    api: str
+    flavour: str
+    route: str
+    public: bool
+    authorizer: str
+    kind: str
+    identity_source: str
+    owner: str
+    cost: str
+    coupling: str
+    propagates: str
+    scopes: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    api_key: str = "-"
+    usage_plan: str = "-"
+    resource_policy: str = "none"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def plans_for(config: GatewayConfig, api: Api, route: Route) -> list[str]:
+    """The usage plans covering this API, with the limits that apply to this route."""
+    out = []
+    method_key = f"{route.key.path}/{route.key.method if route.key.method != 'ANY' else '*'}"
+    for name, plan in (getattr(config, "usage_plans", None) or {}).items():
+        for stage in plan.api_stages:
+            if stage.api != api.name:
+                continue
+            throttle = stage.throttle.get(method_key) or plan.throttle
+            parts = [f"{_num(throttle.rate)} rps, burst {throttle.burst}"] if throttle else []
+            if plan.quota is not None:
+                parts.append(f"{plan.quota.limit}/{plan.quota.period}")
+            out.append(f"{name} ({'; '.join(parts) or 'no limits'})")
+    return out
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def api_key_text(api: Api, route: Route) -> str:
+    return f"required ({api.api_key_source})" if route.api_key_required else "-"
+
+
+def route_row(loaded: Loaded, api: Api, route: Route) -> Row:
+    cfg = loaded.authorizer_config(api, route.authorizer.name) if route.authorizer.name else None
+    facts = authorizer_facts(route.authorizer, cfg)
+    plans = plans_for(loaded.config, api, route) if route.api_key_required else []
+    return Row(
+        api=api.name, flavour=api.flavour, route=route.route_key, public=route.public,
+        authorizer=route.authorizer.name or "-", kind=facts["kind"],
+        identity_source=facts["identity_source"], owner=facts["owner"], cost=facts["cost"],
+        coupling=facts["coupling"], propagates=facts["propagates"],
+        scopes=list(route.scopes or ()), groups=list(route.groups or ()),
+        api_key=api_key_text(api, route), usage_plan=", ".join(plans) or "-",
+        resource_policy=api.policy.describe(sample_match(api, route)),
+    )
+
+
+def explain(loaded: Loaded) -> list[Row]:
+    apis = sorted(loaded.gateway.apis, key=lambda a: list(loaded.config.apis).index(a.name))
+    return [route_row(loaded, api, route) for api in apis for route in sorted(api.routes, key=lambda r: r.index)]
+
+
+COLUMNS = (("route", "ROUTE"), ("public", "PUBLIC"), ("authorizer", "AUTHORIZER"), ("kind", "KIND"),
+           ("identity_source", "IDENTITY SOURCE"), ("owner", "IDP OWNER"), ("cost", "HOT-PATH COST"),
+           ("coupling", "COUPLING"), ("propagates", "PROPAGATES"), ("requires", "REQUIRES"),
+           ("api_key", "API KEY"), ("usage_plan", "USAGE PLAN"), ("resource_policy", "RESOURCE POLICY"))
+
+
+def _cell(row: Row, key: str) -> str:
+    if key == "public":
+        return "PUBLIC" if row.public else "no"
+    if key == "requires":
+        need = [f"scopes: {' '.join(row.scopes)}"] if row.scopes else []
+        need += [f"groups: {' '.join(row.groups)}"] if row.groups else []
+        return "; ".join(need) or "-"
+    return str(getattr(row, key))
+
+
+def render_table(rows: Iterable[Row]) -> str:
+    """One block per API: a header line, then an aligned table."""
+    out: list[str] = []
+    by_api: dict[str, list[Row]] = {}
+    for row in rows:
+        by_api.setdefault(row.api, []).append(row)
+    for api, api_rows in by_api.items():
+        out.append(f"API {api} ({api_rows[0].flavour})")
+        cells = [[title for _, title in COLUMNS]] + [[_cell(r, key) for key, _ in COLUMNS] for r in api_rows]
+        widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+        for line in cells:
+            out.append("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,1 @@
+"""IAM principals and credentials: users, roles, access keys, temporary credentials (catalog + snapshot)."""

@@ -1,0 +1,96 @@
+"""Secrets at rest: AES-256-GCM under one master key per deployment.
+
+The master key comes from `GATEPOST_MASTER_KEY` (base64 or hex of 32 bytes; any other text is hashed
+with SHA-256 into a key) or from a key file created on first use with mode 0600 next to the catalog
+(`.gatepost/master.key` beside `gatepost.db`). Instances of one deployment share the file or the variable.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from gatepost.stores.base import Catalog
+
+log = logging.getLogger("gatepost.iam")
+ENV_VAR = "GATEPOST_MASTER_KEY"
+_PREFIX = "v1."
+
+
+class SecretError(ValueError):
+    """A stored secret that cannot be decrypted (wrong master key, or tampered)."""
+
+
+def key_file_for(catalog: Catalog, config_dir: Path) -> Path:
+    db_path = getattr(catalog, "path", None)
+    if isinstance(db_path, Path):
+        return db_path.parent / "master.key"
+    return config_dir / ".gatepost" / "master.key"
+
+
+def _decode(text: str) -> bytes:
+    text = text.strip()
+    for decode in (base64.b64decode, base64.urlsafe_b64decode, bytes.fromhex):
+        try:
+            raw = decode(text + "=" * (-len(text) % 4)) if decode is not bytes.fromhex else decode(text)
+        except (binascii.Error, ValueError):
+            continue
+        if len(raw) == 32:
+            return raw
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _read_or_create(path: Path) -> bytes:
+    try:
+        return _decode(path.read_text())
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return _decode(path.read_text())
+    with os.fdopen(fd, "w") as f:
+        f.write(base64.b64encode(key).decode() + "\n")
+    log.info("iam.master_key_created path=%s", path)
+    return key
+
+
+class SecretBox:
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    @classmethod
+    def open(cls, key_file: Path) -> SecretBox:
+        env = os.environ.get(ENV_VAR)
+        if env:
+            return cls(_decode(env))
+        if key_file.exists() and key_file.stat().st_mode & 0o077:
+            log.warning("iam.master_key_permissions path=%s hint='chmod 600'", key_file)
+        return cls(_read_or_create(key_file))
+
+    @classmethod
+    def for_catalog(cls, catalog: Catalog, config_dir: Path) -> SecretBox:
+        return cls.open(key_file_for(catalog, config_dir))
+
+    def seal(self, plaintext: str, context: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        return _PREFIX + base64.b64encode(nonce + sealed).decode()
+
+    def unseal(self, token: str, context: str) -> str:
+        if not token.startswith(_PREFIX):
+            raise SecretError("unknown secret format")
+        try:
+            raw = base64.b64decode(token[len(_PREFIX):])
+            return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
+        except (InvalidTag, binascii.Error, ValueError):
+            raise SecretError("cannot decrypt a stored secret: wrong master key?") from None

@@ -1,0 +1,119 @@
+"""A Lambda-proxy handler's return value -> the client's response, by AWS's rules.
+
+Payload 1.0 (REST, and HTTP APIs on 1.0): a JSON object with `statusCode`, `headers`,
+`multiValueHeaders`, `body` (a string or null) and `isBase64Encoded`; anything else is malformed
+(REST answers 502). Payload 2.0 (HTTP APIs): the same keys plus `cookies`; and when the value has no
+`statusCode`, AWS reads it as a 200 JSON answer whose body is the value (a string is sent as is).
+Unknown keys are malformed on 1.0 and ignored on 2.0 (our choice: AWS does not document it).
+`headers` and `multiValueHeaders` merge as AWS documents: a name in `multiValueHeaders` takes its
+values from there. Malformed output raises MalformedOutput with a stable reason code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from gatepost.response import Response
+
+V1_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
+SCALARS = (str, int, float, bool)
+
+
+class MalformedOutput(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason  # e.g. "lambda.malformed.status"
+        self.detail = detail  # for the gateway log; never sent to the client
+
+
+def to_response(output: Any, payload_version: str) -> Response:
+    if payload_version == "2.0" and not (isinstance(output, dict) and "statusCode" in output):
+        return _implicit_200(output)
+    if not isinstance(output, dict):
+        raise MalformedOutput("lambda.malformed.not_object", f"handler returned {type(output).__name__}")
+    extra = output.keys() - V1_KEYS
+    if extra and payload_version == "1.0":  # REST is strict; 2.0 ignores keys it does not know (ours)
+        raise MalformedOutput("lambda.malformed.unknown_key", f"unexpected keys {sorted(extra)}")
+    headers = _headers(output.get("headers"), output.get("multiValueHeaders"))
+    headers += [("set-cookie", c) for c in _cookies(output.get("cookies"))]
+    return Response(_status(output["statusCode"]), headers, _body(output.get("body"), output.get("isBase64Encoded")))
+
+
+def _implicit_200(output: Any) -> Response:
+    """HTTP API 2.0: valid JSON without statusCode is a 200 application/json answer."""
+    try:
+        body = output.encode() if isinstance(output, str) else orjson.dumps(output)
+    except TypeError as exc:
+        raise MalformedOutput("lambda.malformed.not_json", str(exc)) from None
+    return Response(200, [("content-type", "application/json")], body)
+
+
+def _status(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise MalformedOutput("lambda.malformed.status", f"statusCode is {type(value).__name__}")
+    try:
+        status = int(value)
+    except ValueError:
+        raise MalformedOutput("lambda.malformed.status", "statusCode is not a number") from None
+    if not 100 <= status <= 599:
+        raise MalformedOutput("lambda.malformed.status", f"statusCode {status} is out of range")
+    return status
+
+
+def _headers(single: Any, multi: Any) -> list[tuple[str, str]]:
+    single_map = _mapping(single, "headers")
+    multi_map = _mapping(multi, "multiValueHeaders")
+    from_multi = {k.lower() for k in multi_map}
+    out = [(k.lower(), _text(v, k)) for k, v in single_map.items() if k.lower() not in from_multi]
+    for name, values in multi_map.items():
+        if not isinstance(values, list):
+            raise MalformedOutput("lambda.malformed.headers", f"multiValueHeaders[{name!r}] is not a list")
+        out += [(name.lower(), _text(v, name)) for v in values]
+    for name, value in out:
+        if not name or "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
+            raise MalformedOutput("lambda.malformed.headers", f"header {name!r} cannot be sent")
+    return out
+
+
+def _mapping(value: Any, key: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise MalformedOutput("lambda.malformed.headers", f"{key} is not an object")
+    return value
+
+
+def _text(value: Any, name: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, SCALARS):
+        return str(value)
+    raise MalformedOutput("lambda.malformed.headers", f"header {name!r} has a {type(value).__name__} value")
+
+
+def _cookies(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise MalformedOutput("lambda.malformed.cookies", "cookies is not a list of strings")
+    return value
+
+
+def _body(body: Any, is_b64: Any) -> bytes:
+    if is_b64 is not None and not isinstance(is_b64, bool):
+        raise MalformedOutput("lambda.malformed.base64_flag", "isBase64Encoded is not a boolean")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise MalformedOutput("lambda.malformed.body", f"body is {type(body).__name__}, not a string")
+    if not is_b64:
+        return body.encode("utf-8", "surrogatepass")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedOutput("lambda.malformed.base64", "body is not valid base64") from None

@@ -1,0 +1,353 @@
+"""The native HTTP/1.1 server: an asyncio protocol fed to llhttp (httptools) that calls the pipeline directly.
+
+Per connection, requests are answered strictly in order (pipelining-safe): each parsed request (or a
+rejection of malformed/oversized input) joins a queue that one task drains. The same limits as the ASGI
+app apply: 431 past `max_header_bytes`, 413 past `max_body_bytes` (from Content-Length before reading a
+byte of body, or while reading a chunked body), AWS's JSON 400 for bytes that are not HTTP/1.1; after
+any of these the connection closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from typing import TYPE_CHECKING
+
+from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
+
+from gatepost.errors import GatewayError, ResponseType
+from gatepost.pipeline import NO_API_RESPONSES
+from gatepost.request import GatewayRequest, decode_path
+from gatepost.response import Response
+from gatepost.server import wire
+
+if TYPE_CHECKING:
+    from gatepost.server.app import GatewayApp
+    from gatepost.server.listener import NativeServer
+
+log = logging.getLogger("gatepost.server")
+
+_NAMES: dict[bytes, str] = {}  # header names as sent -> lower-case str (bounded: only the first 2,048 names)
+_METHODS: dict[bytes, str] = {}
+
+
+class _Reject(Exception):  # noqa: N818 - a control-flow signal out of a parser callback
+    def __init__(self, error: GatewayError) -> None:
+        self.error = error
+
+
+def header_name(raw: bytes) -> str:
+    name = _NAMES.get(raw)
+    if name is None:
+        name = raw.decode("latin-1").lower()
+        if len(_NAMES) < 2048:
+            _NAMES[raw] = name
+    return name
+
+
+class Pending:
+    """One request read off the connection, or an answer already decided (a rejection)."""
+
+    __slots__ = ("close", "keep_alive", "req", "response")
+
+    def __init__(self, req: GatewayRequest, keep_alive: bool, response: Response | None = None,
+                 close: bool = False) -> None:
+        self.req = req
+        self.keep_alive = keep_alive
+        self.response = response
+        self.close = close
+
+
+class HttpProtocol(asyncio.Protocol):
+    def __init__(self, server: NativeServer, app: GatewayApp, scheme: str) -> None:
+        self.server = server
+        self.app = app
+        self.scheme = scheme
+        self.max_header = app.max_header
+        self.max_body = app.max_body
+        self.loop = server.loop
+        self.parser = HttpRequestParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.peer = "127.0.0.1"
+        self.queue: deque[Pending] = deque()
+        self.task: asyncio.Task[None] | None = None
+        self.lost = False
+        self.eof = False
+        self.stopped = False  # no more requests are read: a rejection or `Connection: close` is queued
+        self.idle_since: float | None = None
+        self.reading_since: float | None = None
+        self._write_paused = False
+        self._drain: asyncio.Future[None] | None = None
+        self._url = b""
+        self._raw: list[tuple[bytes, bytes]] = []
+        self._size = 0
+        self._body: list[bytes] = []
+        self._body_size = 0
+
+    # -- asyncio.Protocol ----------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and peer:
+            self.peer = str(peer[0])
+        self.idle_since = self.loop.time()
+        self.server.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self.queue.clear()
+        self.server.connections.discard(self)
+        self._wake_drain()
+
+    def data_received(self, data: bytes) -> None:
+        if self.stopped:
+            return
+        try:
+            self.parser.feed_data(data)
+        except HttpParserUpgrade:
+            self._stop_reading()  # an upgrade is answered as plain HTTP; what follows it is not HTTP/1.1
+        except HttpParserError as exc:
+            cause = exc.__context__
+            if isinstance(cause, _Reject):
+                self._reject(cause.error)
+            else:
+                self._bad_request()
+
+    def eof_received(self) -> bool:
+        """A half-closed client still gets the answers to what it sent; an idle one is closed."""
+        self.eof = True
+        if self.task is None and not self.queue:
+            return False
+        return True
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._wake_drain()
+
+    # -- llhttp callbacks ----------------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._raw = []
+        self._size = 16
+        self._body = []
+        self._body_size = 0
+        self.idle_since = None
+        self.reading_since = self.loop.time()
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+        self._grow(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._raw.append((name, value))
+        self._grow(len(name) + len(value) + 4)
+
+    def _grow(self, n: int) -> None:
+        self._size += n
+        if self._size > self.max_header:
+            raise _Reject(GatewayError(ResponseType.REQUEST_HEADER_FIELDS_TOO_LARGE, "request.headers_too_large"))
+
+    def on_headers_complete(self) -> None:
+        for name, value in self._raw:
+            if len(name) == 14 and name.lower() == b"content-length":
+                if int(value) > self.max_body:  # llhttp already refused a non-numeric length
+                    raise _Reject(GatewayError(ResponseType.REQUEST_TOO_LARGE, "request.body_too_large"))
+            elif len(name) == 6 and name.lower() == b"expect" and value.lower() == b"100-continue" \
+                    and self.transport is not None and not self.queue and self.task is None:
+                self.transport.write(wire.CONTINUE)
+
+    def on_body(self, body: bytes) -> None:
+        self._body_size += len(body)
+        if self._body_size > self.max_body:
+            raise _Reject(GatewayError(ResponseType.REQUEST_TOO_LARGE, "request.body_too_large"))
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.reading_since = None
+        keep_alive = self.parser.should_keep_alive()
+        self._enqueue(Pending(self._request(), keep_alive))
+        if not keep_alive:
+            self._stop_reading()
+
+    # -- building the request ------------------------------------------------------------------------
+    def _request(self) -> GatewayRequest:
+        raw_method = self.parser.get_method()
+        method = _METHODS.get(raw_method)
+        if method is None:
+            method = _METHODS.setdefault(raw_method, raw_method.decode("latin-1"))
+        raw_path, query = self._target()
+        headers = tuple([(header_name(k), v.decode("latin-1")) for k, v in self._raw])
+        source, headers = self.app.source(self.peer, headers)
+        body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+        return GatewayRequest(
+            method=method, path=decode_path(raw_path), raw_path=raw_path, query_string=query, headers=headers,
+            body=body, source_ip=source, peer_ip=self.peer, scheme=self.scheme, request_id=str(uuid.uuid4()),
+            received_at=time.time(),
+        )
+
+    def _target(self) -> tuple[str, str]:
+        url = self._url
+        if not url.startswith(b"/"):  # absolute-form (a proxy request) or `*`
+            if url == b"*":
+                return "*", ""
+            parsed = parse_url(url)
+            return (parsed.path or b"/").decode("latin-1"), (parsed.query or b"").decode("latin-1")
+        path, _, query = url.partition(b"?")
+        return path.decode("latin-1"), query.decode("latin-1")
+
+    # -- rejections ----------------------------------------------------------------------------------
+    def _reject(self, error: GatewayError) -> None:
+        req = GatewayRequest(method="GET", path="/", source_ip=self.peer, request_id=str(uuid.uuid4()),
+                             received_at=time.time())
+        self._enqueue(Pending(req, False, NO_API_RESPONSES.render(error, req), close=True))
+        self._stop_reading()
+
+    def _bad_request(self) -> None:
+        self._enqueue(Pending(GatewayRequest(method="GET", path="/"), False, None, close=True))
+        self._stop_reading()
+
+    def _stop_reading(self) -> None:
+        self.stopped = True
+        if self.transport is not None and not self.lost:
+            self.transport.pause_reading()
+
+    # -- answering, in order -------------------------------------------------------------------------
+    def _enqueue(self, pending: Pending) -> None:
+        self.queue.append(pending)
+        if self.task is None:
+            self.task = self.loop.create_task(self._drain_queue())
+        elif len(self.queue) > 32 and self.transport is not None:
+            self.transport.pause_reading()  # a client pipelining faster than we answer waits
+
+    async def _drain_queue(self) -> None:
+        try:
+            while self.queue and not self.lost:
+                pending = self.queue.popleft()
+                keep = await self._answer(pending)
+                if not keep:
+                    self._close()
+                    return
+                if not self.stopped and self.transport is not None and len(self.queue) <= 8:
+                    self.transport.resume_reading()
+        except Exception:
+            log.exception("server.connection_failed")
+            self._close()
+        finally:
+            self.task = None
+        if (self.eof or self.stopped) and not self.queue:
+            self._close()  # half-closed, or nothing more will be read (Connection: close, an upgrade)
+        elif not self.lost:
+            self.idle_since = self.loop.time()
+
+    async def _answer(self, pending: Pending) -> bool:
+        """Write one answer; True when the connection stays open for the next request."""
+        if pending.response is None and pending.close:
+            self._write(wire.bad_request())
+            return False
+        started = time.perf_counter()
+        response, ex = (pending.response, None) if pending.response is not None else \
+            await self.app.handle(pending.req)
+        keep = pending.keep_alive and not pending.close and not self.server.draining and not self.eof
+        try:
+            keep = await self._send(pending.req, response, keep)
+        finally:
+            self.app.log(ex, started)
+        return keep
+
+    async def _send(self, req: GatewayRequest, response: Response, keep: bool) -> bool:
+        connection = "" if keep else "connection: close\r\n"
+        status = response.status
+        if response.stream is not None:
+            return await self._send_stream(req, response, keep, connection)
+        if status in wire.NO_BODY_STATUS or 100 <= status < 200:
+            self._write(wire.encode_head(status, response.headers, connection))
+        elif req.method == "HEAD":
+            length = _content_length(response.headers)
+            shown = length if length is not None else str(len(response.body))
+            self._write(wire.encode_head(status, response.headers, f"content-length: {shown}\r\n{connection}"))
+        else:
+            head = wire.encode_head(status, response.headers, f"content-length: {len(response.body)}\r\n{connection}")
+            self._write(head + response.body if len(response.body) < 65536 else head)
+            if len(response.body) >= 65536:
+                self._write(response.body)
+        if response.close is not None:
+            await response.close()
+        return keep
+
+    async def _send_stream(self, req: GatewayRequest, response: Response, keep: bool, connection: str) -> bool:
+        assert response.stream is not None
+        length = _content_length(response.headers)
+        no_body = req.method == "HEAD" or response.status in wire.NO_BODY_STATUS
+        chunked = length is None and not no_body
+        framing = f"content-length: {length}\r\n" if length is not None else \
+            "transfer-encoding: chunked\r\n" if chunked else ""
+        self._write(wire.encode_head(response.status, response.headers, framing + connection))
+        sent = 0
+        try:
+            if not no_body:
+                async for data in response.stream:
+                    if self.lost:
+                        return False
+                    if data:
+                        sent += len(data)
+                        self._write(wire.chunk(data) if chunked else data)
+                        if self._write_paused:
+                            await self._wait_drain()
+            if chunked:
+                self._write(wire.LAST_CHUNK)
+        except Exception as exc:  # the upstream failed mid-body: the client must see a truncated answer
+            log.warning("server.stream_failed request_id=%s error=%s", req.request_id, type(exc).__name__)
+            self._abort()
+            return False
+        finally:
+            if response.close is not None:
+                await response.close()
+        if length is not None and not no_body and sent != int(length):
+            self._abort()  # the body did not match its Content-Length: the framing is broken
+            return False
+        return keep
+
+    def _write(self, data: bytes) -> None:
+        if self.transport is not None and not self.lost:
+            self.transport.write(data)
+
+    async def _wait_drain(self) -> None:
+        if self._write_paused and not self.lost:
+            self._drain = self.loop.create_future()
+            await self._drain
+
+    def _wake_drain(self) -> None:
+        waiter, self._drain = self._drain, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _close(self) -> None:
+        if self.transport is not None and not self.lost:
+            self.transport.close()
+
+    def _abort(self) -> None:
+        if self.transport is not None and not self.lost:
+            self.transport.abort()
+
+    # -- the server's housekeeping -------------------------------------------------------------------
+    def is_idle(self) -> bool:
+        return self.task is None and not self.queue
+
+    def close_if_idle(self) -> bool:
+        if self.is_idle() and self.reading_since is None:
+            self._close()
+            return True
+        return False
+
+
+def _content_length(headers: list[tuple[str, str]]) -> str | None:
+    for k, v in headers:
+        if len(k) == 14 and k.lower() == "content-length":
+            return v.strip() if v.strip().isdigit() else None
+    return None

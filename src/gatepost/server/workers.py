@@ -1,0 +1,80 @@
+"""`--workers N` for the native engine: N processes, each with its own event loop, gateway and caches.
+
+Each worker binds its own SO_REUSEPORT socket to the port (the kernel balances new connections across
+them); the supervisor holds a bound, non-listening socket on the port so a second gateway cannot take
+it. Where SO_REUSEPORT is missing, the supervisor's listening socket is shared with the workers. A
+worker that dies is restarted; SIGTERM/SIGINT are passed to the workers, which drain and exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from gatepost.config.models import ServerConfig
+from gatepost.server import sockets
+
+log = logging.getLogger("gatepost.server")
+
+
+class Supervisor:
+    def __init__(self, config_path: str, server: ServerConfig, *, host: str, port: int, workers: int) -> None:
+        self.config_path = config_path
+        self.server = server
+        self.host = host
+        self.workers = workers
+        self.reuse_port = sockets.REUSE_PORT
+        self.sock = sockets.bind(host, port, reuse_port=self.reuse_port, listen=not self.reuse_port)
+        self.port = int(self.sock.getsockname()[1])
+        self.stopping = False
+        self.ctx = multiprocessing.get_context("spawn")
+        self.procs: list[BaseProcess] = []
+
+    def _spawn(self) -> BaseProcess:
+        from gatepost.server.run import worker_main
+
+        shared: socket.socket | None = None if self.reuse_port else self.sock
+        proc = self.ctx.Process(target=worker_main, name="gatepost-worker", daemon=False,
+                                args=(self.config_path, self.server, self.host, self.port, self.workers, shared,
+                                      os.getpid()))
+        proc.start()
+        return proc
+
+    def run(self) -> None:
+        previous = {s: signal.signal(s, self._stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.procs = [self._spawn() for _ in range(self.workers)]
+            while not self.stopping:
+                time.sleep(0.2)
+                self._restart_dead()
+        finally:
+            self._terminate()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            self.sock.close()
+
+    def _stop(self, signum: int, frame: Any) -> None:
+        self.stopping = True
+
+    def _restart_dead(self) -> None:
+        for i, proc in enumerate(self.procs):
+            if not proc.is_alive() and not self.stopping:
+                log.warning("server.worker_died pid=%s exitcode=%s: restarting", proc.pid, proc.exitcode)
+                self.procs[i] = self._spawn()
+
+    def _terminate(self) -> None:
+        for proc in self.procs:
+            if proc.is_alive() and proc.pid is not None:
+                os.kill(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.server.shutdown_timeout + 5
+        for proc in self.procs:
+            proc.join(timeout=max(deadline - time.monotonic(), 0.1))
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout=5)

@@ -1,0 +1,160 @@
+"""The signature parameters of a request: from the Authorization header or the presigned query string."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+from gatepost.errors import GatewayError, ResponseType
+from gatepost.request import GatewayRequest
+from gatepost.sigv4 import messages as msg
+from gatepost.sigv4.canonical import ALGORITHM
+from gatepost.sigv4.encoding import query_pairs
+
+_AMZ_DATE = re.compile(r"^\d{8}T\d{6}Z$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_PRESIGN_REQUIRED = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
+MAX_PRESIGN_EXPIRES = 604_800
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureParams:
+    access_key: str
+    scope_date: str
+    region: str
+    service: str
+    terminator: str
+    signed_headers: tuple[str, ...]
+    signature: str
+    amz_date: str
+    session_token: str | None
+    presigned: bool = False
+    expires: int | None = None
+    query: tuple[tuple[str, str], ...] = ()  # decoded pairs that enter the canonical query
+
+    @property
+    def scope(self) -> str:
+        return f"{self.scope_date}/{self.region}/{self.service}/{self.terminator}"
+
+
+def has_signature(req: GatewayRequest) -> bool:
+    return "authorization" in req.header_map or "X-Amz-Algorithm=" in req.query_string or (
+        "X-Amz-Signature=" in req.query_string)
+
+
+def _credential(value: str) -> tuple[str, str, str, str, str]:
+    parts = value.split("/")
+    if len(parts) != 5 or not all(parts):
+        raise msg.incomplete("credential", f"Credential should be of the form "
+                                           f"'AKID/yyyymmdd/region/service/aws4_request', got a value with "
+                                           f"{len(parts)} part(s).")
+    return parts[0], parts[1], parts[2], parts[3], parts[4]
+
+
+def _signed_headers(value: str) -> tuple[str, ...]:
+    names = tuple(n.strip().lower() for n in value.split(";") if n.strip())
+    if not names:
+        raise msg.incomplete("signed_headers", "Authorization header requires 'SignedHeaders' parameter.")
+    return tuple(sorted(names))
+
+
+def _header_date(req: GatewayRequest) -> str | None:
+    amz = req.header("x-amz-date")
+    if amz is not None:
+        return amz.strip()
+    date = req.header("date")
+    if date is None:
+        return None
+    try:
+        return msg.amz_time(parsedate_to_datetime(date).timestamp())
+    except (TypeError, ValueError, IndexError):
+        return date.strip()
+
+
+def check_date(amz_date: str) -> str:
+    if not _AMZ_DATE.match(amz_date):
+        raise msg.incomplete("bad_date", f"Date must be in ISO-8601 'basic format'. Got '{amz_date[:32]}'. "
+                                         "See http://en.wikipedia.org/wiki/ISO_8601")
+    return amz_date
+
+
+def from_header(req: GatewayRequest, header: str) -> SignatureParams:
+    algorithm, _, rest = header.strip().partition(" ")
+    fields: dict[str, str] = {}
+    for part in (p.strip() for p in rest.split(",")):
+        if not part:
+            continue
+        name, eq, value = part.partition("=")
+        if not eq:
+            raise msg.not_key_value(header)
+        fields[name.strip()] = value.strip()
+    problems = [f"Authorization header requires '{n}' parameter." for n in ("Credential", "Signature", "SignedHeaders")
+                if not fields.get(n)]
+    amz_date = _header_date(req)
+    if amz_date is None:
+        problems.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+    if problems:
+        raise msg.incomplete("incomplete", " ".join(problems))
+    if algorithm != ALGORITHM:
+        raise msg.incomplete("algorithm", f"Unsupported AWS 'algorithm': '{algorithm[:32]}'. "
+                                          f"Use '{ALGORITHM}'.")
+    assert amz_date is not None
+    key, date, region, service, terminator = _credential(fields["Credential"])
+    signature = fields["Signature"].lower()
+    token = req.header("x-amz-security-token")
+    return SignatureParams(key, date, region, service, terminator, _signed_headers(fields["SignedHeaders"]),
+                           signature, check_date(amz_date), token, query=tuple(req.query))
+
+
+def from_query(req: GatewayRequest) -> SignatureParams:
+    pairs = query_pairs(req.query_string)
+    values = dict(pairs)
+    missing = [n for n in _PRESIGN_REQUIRED if not values.get(n)]
+    if missing:
+        names = ", ".join(f"'{n}'" for n in missing)
+        raise msg.incomplete("presign_incomplete", f"AWS query-string parameters must include {names}. "
+                                                   "Re-examine the query-string parameters.")
+    if values["X-Amz-Algorithm"] != ALGORITHM:
+        raise msg.incomplete("algorithm", f"X-Amz-Algorithm only supports '{ALGORITHM}'.")
+    expires = _expires(values.get("X-Amz-Expires"))
+    key, date, region, service, terminator = _credential(values["X-Amz-Credential"])
+    unsigned = [(k, v) for k, v in pairs if k != "X-Amz-Signature"]
+    return SignatureParams(key, date, region, service, terminator, _signed_headers(values["X-Amz-SignedHeaders"]),
+                           values["X-Amz-Signature"].lower(), check_date(values["X-Amz-Date"]),
+                           values.get("X-Amz-Security-Token") or req.header("x-amz-security-token"),
+                           presigned=True, expires=expires, query=tuple(unsigned))
+
+
+def _expires(raw: str | None) -> int:
+    if raw is None:
+        return 900  # Gatepost: 15 minutes when X-Amz-Expires is absent
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PRESIGN_EXPIRES:
+        raise msg.incomplete("presign_expires", "X-Amz-Expires must be a whole number of seconds between 1 and "
+                                                f"{MAX_PRESIGN_EXPIRES}.")
+    return int(raw)
+
+
+def parse(req: GatewayRequest) -> SignatureParams:
+    header = req.header("authorization")
+    if header is not None:
+        return from_header(req, header)
+    return from_query(req)
+
+
+def well_formed_signature(signature: str) -> bool:
+    return _HEX64.match(signature) is not None
+
+
+def authorization_error(req: GatewayRequest) -> GatewayError | None:
+    """The IncompleteSignatureException AWS answers for an Authorization header that is not a well-formed
+    SigV4 header (e.g. `Bearer ...`), or None. Used on unmatched routes of REST APIs (reference 4.4)."""
+    header = req.header("authorization")
+    if header is None:
+        return None
+    try:
+        from_header(req, header)
+    except GatewayError as err:
+        if err.type is ResponseType.INCOMPLETE_SIGNATURE:
+            return err
+    return None
