@@ -17,5 +17,5 @@ def no_route_error(flavour: str, req: GatewayRequest) -> GatewayError:
         return GatewayError(ResponseType.RESOURCE_NOT_FOUND, "route.not_found")
     incomplete = authorization_error(req)
     if incomplete is not None:
-        return GatewayError(incomplete.type, "route.not_found.incomplete_signature", incomplete.message)
+        return GatewayError(incomplete.type, "route.not_found", incomplete.message)
     return GatewayError(ResponseType.MISSING_AUTHENTICATION_TOKEN, "route.not_found")

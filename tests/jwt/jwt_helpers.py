@@ -104,7 +104,7 @@ def run_web(routes: dict[str, Handler]) -> Iterator[WebServer]:
         server.stop()
 
 
-def gateway_yaml(authorizers: dict[str, Any], routes: list[dict[str, Any]], upstream: str,
+def gateway_yaml(authorizers: dict[str, Any], routes: list[Any], upstream: str,
                  flavour: str = "http", **api: Any) -> str:
     doc = {"apis": {"t": {"flavour": flavour, "authorizers": authorizers, "routes": routes,
                           "integration": {"http": upstream}, **api}}}

@@ -119,7 +119,8 @@ async def test_head_204_304_have_no_body_and_keep_the_connection() -> None:
 
 async def test_informational_answers_are_skipped() -> None:
     async def h(n: int, seen: Seen, w: asyncio.StreamWriter) -> None:
-        w.write(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n" + answer(200, b"final"))
+        w.write(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n")
+        w.write(answer(200, b"final"))
 
     async with scripted(h) as up:
         pool = pool_for(up.origin)

@@ -51,7 +51,10 @@ class HttpProxyIntegration(Integration):
         self.timeout = config.timeout_ms / 1000
         self.pass_host = config.pass_host
         self._pools: dict[Origin, Pool] = {}
-        self._origin, self._prefix = (None, "") if self.templated else _split(self.url)
+        self._origin: Origin | None = None
+        self._prefix = ""
+        if not self.templated:
+            self._origin, self._prefix = _split(self.url)
 
     async def start(self, services: Services) -> None:
         if self._origin is not None:

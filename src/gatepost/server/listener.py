@@ -52,9 +52,9 @@ class NativeServer:
             await asyncio.sleep(SWEEP_INTERVAL)
             now = self.loop.time()
             for conn in list(self.connections):
-                if conn.idle_since is not None and now - conn.idle_since > self.keep_alive_timeout:
-                    conn.close_if_idle()
-                elif conn.reading_since is not None and now - conn.reading_since > self.read_timeout:
+                idle = conn.idle_since is not None and now - conn.idle_since > self.keep_alive_timeout
+                slow = conn.reading_since is not None and now - conn.reading_since > self.read_timeout
+                if idle or slow:
                     conn.close_if_idle()
 
     async def stop(self, timeout: float) -> None:

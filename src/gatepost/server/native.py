@@ -34,7 +34,9 @@ _NAMES: dict[bytes, str] = {}  # header names as sent -> lower-case str (bounded
 _METHODS: dict[bytes, str] = {}
 
 
-class _Reject(Exception):  # noqa: N818 - a control-flow signal out of a parser callback
+class _Reject(Exception):
+    """A control-flow signal out of a parser callback: answer `error`, then close."""
+
     def __init__(self, error: GatewayError) -> None:
         self.error = error
 
@@ -119,9 +121,7 @@ class HttpProtocol(asyncio.Protocol):
     def eof_received(self) -> bool:
         """A half-closed client still gets the answers to what it sent; an idle one is closed."""
         self.eof = True
-        if self.task is None and not self.queue:
-            return False
-        return True
+        return self.task is not None or bool(self.queue)
 
     def pause_writing(self) -> None:
         self._write_paused = True
@@ -253,7 +253,7 @@ class HttpProtocol(asyncio.Protocol):
         started = time.perf_counter()
         response, ex = (pending.response, None) if pending.response is not None else \
             await self.app.handle(pending.req)
-        keep = pending.keep_alive and not pending.close and not self.server.draining and not self.eof
+        keep = pending.keep_alive and not pending.close and not self.server.draining
         try:
             keep = await self._send(pending.req, response, keep)
         finally:
