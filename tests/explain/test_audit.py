@@ -42,6 +42,7 @@ def test_audit_flags_the_leaky_config(tmp_path: Path, capsys: pytest.CaptureFixt
     assert ("high", "route.public", "ANY /{proxy+}") in rules  # the forgotten catch-all
     assert ("info", "route.public", "GET /health") in rules
     assert ("medium", "lambda.uncached", "permissive") in rules
+    assert ("medium", "policy.allow_star", "resource_policy.Statement[0]") in rules  # no IAM route: medium
     assert findings[0]["severity"] == "high"  # most severe first
     assert all(f["fix"] for f in findings)
 

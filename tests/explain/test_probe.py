@@ -157,6 +157,12 @@ def test_table_output_shows_no_secret(tmp_path: Path, capsys: pytest.CaptureFixt
         assert secret not in text_seen
 
 
+def test_nothing_listening_is_an_error_not_a_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = _config(tmp_path, "broken.yaml", UPSTREAM="http://127.0.0.1:9")
+    assert main(["probe", f"http://127.0.0.1:{free_port()}", "--config", str(path)]) == 2
+    assert "does not answer" in capsys.readouterr().err
+
+
 def test_counts_endpoint_serves_loopback_only() -> None:
     config = "apis:\n  a:\n    routes:\n      - {route: 'GET /x', public: true, integration: {mock: {status: 204}}}\n"
     with run_gateway(config) as gw:

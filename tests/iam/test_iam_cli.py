@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from signing import botocore_send
+from iam_signing import botocore_send
 
 from gatepost.clock import ManualClock
 from gatepost.iam.admin import IssuedKey

@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from iam_world import ACCOUNT, World, config
 
-from conftest import ACCOUNT, World, config
 from gatepost.bootstrap import build_gateway
 from gatepost.iam.directory import IamDirectory
 from gatepost.integrations.events import http_v2_event, rest_v1_event

@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 import pytest
-from signing import botocore_send
+from iam_signing import botocore_send
+from iam_world import ACCOUNT, API_ARN, OTHER_ACCOUNT, World, config
 
-from conftest import ACCOUNT, API_ARN, OTHER_ACCOUNT, World, config
 from gatepost.authorizers.base import ApiInfo
 from gatepost.bootstrap import build_gateway
 from gatepost.decision import Decision, Outcome, Principal

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import requests
-from signing import aws4auth, botocore_headers, botocore_send, presigned_url
+from iam_signing import aws4auth, botocore_headers, botocore_send, presigned_url
+from iam_world import ACCOUNT, OTHER_ACCOUNT, World, config
 
-from conftest import ACCOUNT, OTHER_ACCOUNT, World, config
 from gatepost.iam.model import INACTIVE
 from support import Upstream, run_gateway
 

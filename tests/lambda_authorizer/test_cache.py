@@ -163,7 +163,7 @@ async def test_seed_numbers_one_invocation_per_60000_requests(seconds: int) -> N
     gw = gateway(rest_config(auth, routes=["POST /partners/{id}/transactions"]), clock=clock, config_dir=EXAMPLE)
     await gw.start()
     a = authorizer(gw)
-    req = request("POST", "/partners/acme/transactions", headers={"x-api-key": "demo-partner-acme-4f9c2b7e1d"})
+    req = request("POST", "/partners/acme/transactions", headers={"x-api-key": "DemoPartnerAcme4f9c2b7e1d"})
     match = match_for(gw, req)
     allowed = 0
     for _second in range(seconds):

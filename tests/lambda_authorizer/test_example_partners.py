@@ -18,9 +18,9 @@ from gatepost.clock import ManualClock
 from gatepost.config.load import load_file
 from support import RunningGateway, Upstream, run_gateway
 
-ACME = "demo-partner-acme-4f9c2b7e1d"
-GLOBEX = "demo-partner-globex-8a1d3c5f2e"
-REVOKED = "demo-partner-initech-revoked-77"
+ACME = "DemoPartnerAcme4f9c2b7e1d"
+GLOBEX = "DemoPartnerGlobex8a1d3c5f2e"
+REVOKED = "DemoPartnerInitechRevoked77"
 
 
 def partners_config(upstream: str) -> str:

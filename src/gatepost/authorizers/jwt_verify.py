@@ -53,15 +53,20 @@ class Jws:
     signature: bytes
 
 
-def _b64(part: str) -> bytes:
-    """Strict base64url without padding: canonical encodings only (no malleable trailing bits)."""
+def _b64(part: str, canonical: bool = False) -> bytes:
+    """base64url without padding (the regex in `parse` already refused any other character).
+
+    `canonical` also refuses non-zero unused trailing bits. Only the signature needs it: header and payload
+    are signed as written, so another spelling of them fails the signature anyway, while another spelling
+    of the signature would verify and give one token two cache keys.
+    """
     if len(part) % 4 == 1:
         raise TokenError("malformed", "the token is not a valid JWT")
     try:
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
     except (binascii.Error, ValueError):
         raise TokenError("malformed", "the token is not a valid JWT") from None
-    if base64.urlsafe_b64encode(raw).rstrip(b"=") != part.encode("ascii"):
+    if canonical and base64.urlsafe_b64encode(raw).rstrip(b"=") != part.encode("ascii"):
         raise TokenError("malformed", "the token is not a valid JWT")
     return raw
 
@@ -83,7 +88,7 @@ def parse(token: str) -> Jws:
     h, p, s = token.split(".")
     header = _json_object(_b64(h))
     claims = _json_object(_b64(p))
-    return Jws(header, claims, f"{h}.{p}".encode("ascii"), _b64(s))
+    return Jws(header, claims, f"{h}.{p}".encode("ascii"), _b64(s, canonical=True))
 
 
 def check_header(header: dict[str, Any], algorithms: frozenset[str]) -> tuple[str, str]:

@@ -38,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from gatepost.explain.jwt_mint import load_key
     from gatepost.explain.load import load_or_exit
-    from gatepost.explain.probe import FAIL, FINDING, render, run_probe
+    from gatepost.explain.probe import FAIL, FINDING, Unreachable, render, run_probe
     from gatepost.explain.probe_plan import ProbeOptions
 
     loaded = load_or_exit(args.config, args.bindings)
@@ -52,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
     if args.sigv4_key:
         key_id, _, secret = args.sigv4_key.partition(":")
         options.sigv4_credentials = (key_id, secret)
-    results, problem = asyncio.run(run_probe(loaded, args.url, options, args.timeout))
+    try:
+        results, problem = asyncio.run(run_probe(loaded, args.url, options, args.timeout))
+    except Unreachable as exc:
+        print(f"gatepost probe: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(orjson.dumps({"routes": [r.as_dict() for r in results], "counts_problem": problem or None},
                            option=orjson.OPT_INDENT_2).decode())

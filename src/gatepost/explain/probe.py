@@ -17,6 +17,7 @@ from gatepost.explain.load import Loaded
 from gatepost.explain.probe_plan import Attempt, ProbeOptions, RoutePlan, plan
 
 COUNTS_PATH = "/_gatepost/integration-calls"
+HEALTH_PATH = "/_gatepost/health"
 PASS, FAIL, FINDING, SKIPPED = "pass", "FAIL", "finding", "skipped"
 
 
@@ -126,11 +127,20 @@ async def probe_route(session: aiohttp.ClientSession, base_url: str, rp: RoutePl
     return result
 
 
+class Unreachable(Exception):
+    """The gateway does not answer at all: nothing was probed."""
+
+
 async def run_probe(loaded: Loaded, base_url: str, options: ProbeOptions,
                     timeout: float = 10.0) -> tuple[list[RouteResult], str]:
-    """(results, a problem reading the counts or "")."""
+    """(results, a problem reading the counts or ""). Raises Unreachable when nothing answers at base_url."""
     client_timeout = aiohttp.ClientTimeout(total=timeout)
     async with aiohttp.ClientSession(timeout=client_timeout, auto_decompress=False) as session:
+        try:
+            async with session.get(base_url.rstrip("/") + HEALTH_PATH) as resp:
+                await resp.read()
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise Unreachable(f"{base_url} does not answer: {exc}") from None
         counts = Counts(session, base_url)
         results = [await probe_route(session, base_url, rp, counts) for rp in plan(loaded, base_url, options)]
     return results, counts.problem

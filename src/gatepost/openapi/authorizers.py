@@ -86,7 +86,7 @@ def _finish(kind: str, cfg: dict[str, Any], problems: list[Problem]) -> Mapped:
     return Mapped(None if problems else cfg, problems)
 
 
-def map_scheme(name: str, scheme: Mapping[str, Any], flavour: str, bindings: Bindings) -> Mapped:
+def map_scheme(scheme: Mapping[str, Any], flavour: str, bindings: Bindings) -> Mapped:
     kind = classify(scheme)
     if kind == "iam":
         return Mapped({"type": "iam"})

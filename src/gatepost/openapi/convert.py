@@ -16,7 +16,7 @@ from typing import Any
 from gatepost.config.load import Loc, Located
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.openapi.authorizers import Problem, classify, map_scheme
-from gatepost.openapi.bindings import EMBEDDED_KEY, Bindings
+from gatepost.openapi.bindings import Bindings
 from gatepost.openapi.document import Document, Operation
 from gatepost.openapi.integrations import map_integration
 from gatepost.openapi.responses import map_cors, map_gateway_responses
@@ -234,7 +234,7 @@ def _authorizers(doc: Document, used: dict[str, list[str]], schemes: Mapping[str
             out[name] = {"type": "iam"}
             continue
         loc = (*doc.schemes_loc(), name)
-        mapped = map_scheme(name, schemes[name], flavour, bindings)
+        mapped = map_scheme(schemes[name], flavour, bindings)
         label = f"security scheme {name!r} (used by {', '.join(ops)})"
         problems.add(loc, [(f"{label}: {p}", f) for p, f in mapped.problems])
         if mapped.config is not None:
@@ -256,7 +256,3 @@ def _native(api: dict[str, Any], name: str, bindings: Bindings) -> dict[str, Any
     if bindings.usage_plans is not None:
         config["usage_plans"] = bindings.usage_plans
     return config
-
-
-def strip_embedded(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k != EMBEDDED_KEY}
