@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -227,19 +228,18 @@ def test_slow_handler_does_not_stall_other_lambda_routes(rest: RunningGateway) -
 def test_bounded_pool_refuses_when_saturated() -> None:
     routes = """\
       - {route: "GET /held", public: true,
-         integration: {type: lambda, handler: "lambda_proxy.handlers:held", concurrency: 1, timeout_ms: 5000}}"""
+         integration: {type: lambda, handler: "lambda_proxy.handlers:held", concurrency: 1, timeout_ms: 9000}}"""
     with run_gateway(api("rest", routes), config_dir=HERE) as gw, ThreadPoolExecutor(8) as pool:
+        integration = gw.gateway.apis[0].routes[0].integration
         first = pool.submit(gw.get, "/held")
         assert handlers.ENTERED.wait(5)
         waiting = [pool.submit(gw.get, "/held") for _ in range(4)]  # 4 x concurrency may wait
-        refused = None
-        for _ in range(50):  # the 6th call finds the queue full (waiting ones may still be connecting)
-            r = gw.get("/held")
-            if r.status_code == 429:
-                refused = r
-                break
+        deadline = time.monotonic() + 5
+        while integration._pool._waiting < 4 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.01)  # until the 4 callers are queued (a condition, not a delay)
+        refused = gw.get("/held")  # the 6th call finds the queue full: refused at once
         handlers.GATE.set()
-        assert refused is not None and refused.json() == {"message": "Too Many Requests"}
+        assert (refused.status_code, refused.json()) == (429, {"message": "Too Many Requests"})
         assert first.result(10).status_code == 200
         assert all(f.result(10).status_code == 200 for f in waiting)
 

@@ -10,7 +10,6 @@ import ipaddress
 import logging
 import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
@@ -22,6 +21,7 @@ from gatepost.observe.integration_counts import ENDPOINT as CALLS_ENDPOINT
 from gatepost.observe.integration_counts import IntegrationCalls
 from gatepost.pipeline import NO_API_RESPONSES, Exchange, serve
 from gatepost.request import GatewayRequest
+from gatepost.server.ids import new_request_id
 from gatepost.response import Response, json_response
 
 Scope = MutableMapping[str, Any]
@@ -128,7 +128,7 @@ class GatewayApp:
         return GatewayRequest(
             method=scope["method"], path=unquote(raw_path) if raw else scope["path"], raw_path=raw_path,
             query_string=scope["query_string"].decode("latin-1"), headers=headers, source_ip=source,
-            peer_ip=peer, scheme=scope.get("scheme", "http"), request_id=str(uuid.uuid4()),
+            peer_ip=peer, scheme=scope.get("scheme", "http"), request_id=new_request_id(),
             received_at=time.time(),
         )
 

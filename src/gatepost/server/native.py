@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from gatepost.pipeline import NO_API_RESPONSES
 from gatepost.request import GatewayRequest, decode_path
 from gatepost.response import Response
 from gatepost.server import wire
+from gatepost.server.ids import new_request_id
 
 if TYPE_CHECKING:
     from gatepost.server.app import GatewayApp
@@ -187,7 +187,7 @@ class HttpProtocol(asyncio.Protocol):
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         return GatewayRequest(
             method=method, path=decode_path(raw_path), raw_path=raw_path, query_string=query, headers=headers,
-            body=body, source_ip=source, peer_ip=self.peer, scheme=self.scheme, request_id=str(uuid.uuid4()),
+            body=body, source_ip=source, peer_ip=self.peer, scheme=self.scheme, request_id=new_request_id(),
             received_at=time.time(),
         )
 
@@ -203,7 +203,7 @@ class HttpProtocol(asyncio.Protocol):
 
     # -- rejections ----------------------------------------------------------------------------------
     def _reject(self, error: GatewayError) -> None:
-        req = GatewayRequest(method="GET", path="/", source_ip=self.peer, request_id=str(uuid.uuid4()),
+        req = GatewayRequest(method="GET", path="/", source_ip=self.peer, request_id=new_request_id(),
                              received_at=time.time())
         self._enqueue(Pending(req, False, NO_API_RESPONSES.render(error, req), close=True))
         self._stop_reading()
