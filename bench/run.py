@@ -206,6 +206,46 @@ apis:
 """.replace("    authorizers:\n      {}", "    authorizers: {}")
 
 
+def runs(args: argparse.Namespace) -> list[tuple[str, int]]:
+    """(engine, workers) pairs: every engine with the first worker count, then the first engine with more."""
+    pairs = [(e, args.workers[0]) for e in args.engines]
+    return pairs + [(args.engines[0], w) for w in args.workers[1:]]
+
+
+def gateway_rows(scenarios: list[Scenario], engine: str, workers: int, up_port: int, args: argparse.Namespace,
+                 tmp: Path, suffix: str) -> list[Result]:
+    """One gateway process (and its workers) serving every scenario; pinned to core 0 when it has one worker.
+    With more workers it spans both cores, shared with wrk and the upstream (read the ratio, not the rate)."""
+    conf = tmp / f"gatepost-{engine}-{workers}.yaml"
+    conf.write_text(gateway_config(up_port, scenarios).replace(
+        'server: {access_log: "off"}', f'server: {{access_log: "off", engine: {engine}}}'))
+    port = free_port()
+    pin = taskset(0) if workers == 1 else []
+    gw = start([*pin, str(REPO / ".venv/bin/gatepost"), "serve", str(conf), "--port", str(port),
+                "--workers", str(workers)], tmp, port)
+    try:
+        wait_ready(port, workers)
+        return [measure(sc.name + suffix, f"http://127.0.0.1:{port}{sc.path}", sc, args, tmp, gw.pid,
+                        sc.note if not suffix else f"{sc.note}; {engine}, {workers} worker(s)")
+                for sc in scenarios]
+    finally:
+        stop(gw)
+
+
+def wait_ready(port: int, workers: int, timeout: float = 30) -> None:
+    """Every worker answers (the port opens as soon as the first one listens)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    pids: set[int] = set()
+    while len(pids) < workers and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_gatepost/health", timeout=2) as r:
+                pids.add(json.loads(r.read())["pid"])
+        except OSError:
+            time.sleep(0.1)
+
+
 def measure(name: str, url: str, sc: Scenario | None, args: argparse.Namespace, tmp: Path,
             pid: int | None, note: str) -> Result:
     saved = args.duration
@@ -223,7 +263,10 @@ def main() -> int:
     p.add_argument("--duration", type=int, default=5, help="seconds measured per scenario (default 5)")
     p.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per scenario (default 1)")
     p.add_argument("--connections", type=int, default=50)
-    p.add_argument("--workers", type=int, default=1, help="gateway worker processes (default 1)")
+    p.add_argument("--workers", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2],
+                   help="gateway worker processes, comma-separated (default 1,2; >1 only for comparable rows)")
+    p.add_argument("--engines", type=lambda v: [x.strip() for x in v.split(",")], default=["native", "uvicorn"],
+                   help="server engines, comma-separated; the first one runs every scenario (default native,uvicorn)")
     p.add_argument("--only", help="comma-separated scenario names (substring match)")
     p.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
     args = p.parse_args()
@@ -250,19 +293,14 @@ def main() -> int:
                                            tmp, ngx.pid, "keep-alive upstream"))
                 finally:
                     stop(ngx)
-            (tmp / "gatepost.yaml").write_text(gateway_config(up_port, scenarios))
             for sc in scenarios:
                 if sc.setup:
                     sc.setup(tmp, sc)
-            gport = free_port()
-            gw = start([*taskset(0), str(REPO / ".venv/bin/gatepost"), "serve", str(tmp / "gatepost.yaml"),
-                        "--port", str(gport), "--workers", str(args.workers)], tmp, gport)
-            try:
-                for sc in scenarios:
-                    results.append(measure(sc.name, f"http://127.0.0.1:{gport}{sc.path}", sc, args, tmp, gw.pid,
-                                           sc.note))
-            finally:
-                stop(gw)
+            for engine, workers in runs(args):
+                first = (engine, workers) == (args.engines[0], args.workers[0])
+                chosen = scenarios if first else [s for s in scenarios if s.compare]
+                results += gateway_rows(chosen, engine, workers, up_port, args, tmp, "" if first else
+                                        f" [{engine}]" if workers == 1 else f" [{engine}, {workers} workers]")
         finally:
             stop(up)
     print_table(results, args)
@@ -273,7 +311,8 @@ def main() -> int:
 
 def print_table(results: list[Result], args: argparse.Namespace) -> None:
     nginx = next((r for r in results if r.name.startswith("nginx")), None)
-    print(f"\nc={args.connections}, {args.duration}s per row, gateway workers={args.workers}, "
+    print(f"\nc={args.connections}, {args.duration}s per row, engines={','.join(args.engines)}, "
+          f"workers={','.join(map(str, args.workers))}, "
           f"load generator: {'wrk' if shutil.which('wrk') else 'python'}\n")
     print("| scenario | req/s | p50 ms | p99 ms | CPU µs/req | × nginx req/s | CPU × nginx | errors | note |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")

@@ -21,6 +21,7 @@ HOP_BY_HOP = frozenset({
 })
 # never copied from the client: Host and Content-Length are set for the upstream, the body is already read
 _NOT_FORWARDED = frozenset({"host", "content-length", "expect"})
+_NOT_RELAYED = HOP_BY_HOP | {"date"}  # from the upstream's answer; the gateway sets its own Date
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\+?\}")
 
 
@@ -31,9 +32,12 @@ class HttpIntegrationConfig(StrictModel):
     pass_host: bool = False  # send the client's Host instead of the upstream's
 
 
-def strip_hop_by_hop(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    named = {t.strip().lower() for k, v in headers if k == "connection" for t in v.split(",")}
-    return [(k, v) for k, v in headers if k not in HOP_BY_HOP and k not in named]
+def strip_hop_by_hop(headers: list[tuple[str, str]], drop: frozenset[str] = HOP_BY_HOP) -> list[tuple[str, str]]:
+    """Without the names in `drop` (hop-by-hop headers by default), nor those `Connection` lists."""
+    listed = [v for k, v in headers if k == "connection"]
+    if listed:
+        drop = drop | {t.strip().lower() for v in listed for t in v.split(",")}
+    return [(k, v) for k, v in headers if k not in drop]
 
 
 def _split(url: str) -> tuple[Origin, str]:
@@ -106,7 +110,7 @@ class HttpProxyIntegration(Integration):
             raise GatewayError(ResponseType.INTEGRATION_FAILURE, exc.reason) from exc
         except ValueError as exc:  # a target or Host that cannot go on the wire
             raise GatewayError(ResponseType.INTEGRATION_FAILURE, "integration.bad_request_line") from exc
-        headers = strip_hop_by_hop([(k, v) for k, v in up.headers if k != "date"])
+        headers = strip_hop_by_hop(up.headers, _NOT_RELAYED)
         body = up.body_if_complete()
         if body is not None:
             return Response(up.status, headers, body)
