@@ -4,8 +4,8 @@
     .venv/bin/pip install py-spy        # into the venv only; not a runtime dependency
     .venv/bin/python bench/profile.py [--only public] [--engine native|uvicorn] [--duration 10]
 
-Writes, per scenario and engine, `bench/profiles/<scenario>-<engine>.svg` (a flame graph) and
-`.collapsed` (py-spy's raw stacks) and `.txt` (the top functions by own time and by total time, from py-spy's collapsed stacks).
+Writes, per scenario and engine, `bench/profiles/<scenario>-<engine>.svg` (a flame graph),
+`.collapsed` (py-spy's raw stacks) and `.txt` (the top functions by own and by total time).
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from gatepost.observe.integration_counts import ENDPOINT as CALLS_ENDPOINT
 from gatepost.observe.integration_counts import IntegrationCalls
 from gatepost.pipeline import NO_API_RESPONSES, Exchange, serve
 from gatepost.request import GatewayRequest
-from gatepost.server.ids import new_request_id
 from gatepost.response import Response, json_response
+from gatepost.server.ids import new_request_id
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
