@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Test modules are imported with --import-mode=importlib (basenames may repeat across folders); helper
+# modules (support.py, each area's kit) are imported by name, so their folders go on sys.path.
+_TESTS = Path(__file__).resolve().parent
+for _dir in [_TESTS, *sorted(p for p in _TESTS.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))]:
+    sys.path.insert(0, str(_dir))
 
 from gatepost.clock import ManualClock
 from support import Upstream, run_upstream

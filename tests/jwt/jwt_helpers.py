@@ -105,9 +105,9 @@ def run_web(routes: dict[str, Handler]) -> Iterator[WebServer]:
 
 
 def gateway_yaml(authorizers: dict[str, Any], routes: list[Any], upstream: str,
-                 flavour: str = "http", **api: Any) -> str:
+                 flavour: str = "http", integration: dict[str, Any] | None = None, **api: Any) -> str:
     doc = {"apis": {"t": {"flavour": flavour, "authorizers": authorizers, "routes": routes,
-                          "integration": {"http": upstream}, **api}}}
+                          "integration": integration or {"http": upstream}, **api}}}
     return yaml.safe_dump(doc, sort_keys=False)
 
 

@@ -23,8 +23,7 @@ ROUTES = [{"route": "GET /me", "authorizer": "a"}, {"route": "GET /scoped", "aut
 
 def _config(tmp_path: Path, auth: dict[str, object], flavour: str) -> str:
     (tmp_path / "echo_authorizer.py").write_text(HANDLER)
-    text = gateway_yaml({"a": auth}, ROUTES, "http://127.0.0.1:9", flavour=flavour)
-    return text.replace("integration:\n      http: http://127.0.0.1:9", "integration:\n      lambda: echo_authorizer:handler")
+    return gateway_yaml({"a": auth}, ROUTES, "", flavour=flavour, integration={"lambda": "echo_authorizer:handler"})
 
 
 def test_http_payload_2_jwt_claims(issuers: Issuers, clock: ManualClock, tmp_path: Path) -> None:
@@ -45,7 +44,7 @@ def test_http_payload_2_jwt_claims(issuers: Issuers, clock: ManualClock, tmp_pat
 
 
 def test_rest_payload_1_user_pool_claims(cognito: Cognito, tmp_path: Path) -> None:
-    auth = {"type": "user_pool", "pool_id": cognito.pool_id, "jwks_uri": cognito.jwks_uri}
+    auth: dict[str, object] = {"type": "user_pool", "pool_id": cognito.pool_id, "jwks_uri": cognito.jwks_uri}
     cfg = _config(tmp_path, auth, "rest")
     with run_gateway(cfg, config_dir=tmp_path) as gw:
         r = gw.get("/me", headers=bearer(cognito.id_token))

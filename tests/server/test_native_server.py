@@ -145,6 +145,31 @@ def test_http_1_0_gets_its_answer_then_the_connection_closes(gw: RunningGateway)
     assert c.closed_by_server()
 
 
+def test_http_1_0_keep_alive_is_said_back(gw: RunningGateway) -> None:
+    c = Conn(gw.port)
+    for path in ("/k1", "/k2"):
+        status, headers, body = c.send(f"GET {path} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".encode()).response()
+        assert status == 200 and headers["connection"] == "keep-alive" and json.loads(body)["path"] == path
+
+
+def test_streamed_answer_to_http_1_0_is_close_delimited() -> None:
+    async def handler(request: web.Request, seen: dict[str, object]) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        await resp.write(b"p" * 100_000)
+        await asyncio.sleep(0.01)
+        await resp.write(b"q" * 100_000)
+        await resp.write_eof()
+        return resp
+
+    with run_upstream(handler) as up, run_gateway(cfg(up.url)) as gw:
+        c = Conn(gw.port).send(b"GET /s HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        status, headers, body = c.response()
+        assert "transfer-encoding" not in headers and headers["connection"] == "close"
+        assert body == b"p" * 100_000 + b"q" * 100_000
+
+
 def test_half_closed_client_still_gets_every_answer(gw: RunningGateway) -> None:
     c = Conn(gw.port).send(get("/one") + get("/two"))
     c.sock.shutdown(socket.SHUT_WR)

@@ -53,14 +53,15 @@ def header_name(raw: bytes) -> str:
 class Pending:
     """One request read off the connection, or an answer already decided (a rejection)."""
 
-    __slots__ = ("close", "keep_alive", "req", "response")
+    __slots__ = ("close", "http10", "keep_alive", "req", "response")
 
     def __init__(self, req: GatewayRequest, keep_alive: bool, response: Response | None = None,
-                 close: bool = False) -> None:
+                 close: bool = False, http10: bool = False) -> None:
         self.req = req
         self.keep_alive = keep_alive
         self.response = response
         self.close = close
+        self.http10 = http10  # HTTP/1.0: keep-alive must be said, and no chunked answers
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -171,7 +172,8 @@ class HttpProtocol(asyncio.Protocol):
     def on_message_complete(self) -> None:
         self.reading_since = None
         keep_alive = self.parser.should_keep_alive()
-        self._enqueue(Pending(self._request(), keep_alive))
+        http10 = self.parser.get_http_version() == "1.0"
+        self._enqueue(Pending(self._request(), keep_alive, http10=http10))
         if not keep_alive:
             self._stop_reading()
 
@@ -255,16 +257,18 @@ class HttpProtocol(asyncio.Protocol):
             await self.app.handle(pending.req)
         keep = pending.keep_alive and not pending.close and not self.server.draining
         try:
-            keep = await self._send(pending.req, response, keep)
+            keep = await self._send(pending.req, response, keep, pending.http10)
         finally:
             self.app.log(ex, started)
         return keep
 
-    async def _send(self, req: GatewayRequest, response: Response, keep: bool) -> bool:
-        connection = "" if keep else "connection: close\r\n"
+    async def _send(self, req: GatewayRequest, response: Response, keep: bool, http10: bool) -> bool:
+        if response.stream is not None and http10 and _content_length(response.headers) is None:
+            keep = False  # an HTTP/1.0 client reads a body of unknown length until the connection closes
+        connection = ("connection: keep-alive\r\n" if http10 else "") if keep else "connection: close\r\n"
         status = response.status
         if response.stream is not None:
-            return await self._send_stream(req, response, keep, connection)
+            return await self._send_stream(req, response, keep, connection, chunked_ok=not http10)
         if status in wire.NO_BODY_STATUS or 100 <= status < 200:
             self._write(wire.encode_head(status, response.headers, connection))
         elif req.method == "HEAD":
@@ -280,11 +284,12 @@ class HttpProtocol(asyncio.Protocol):
             await response.close()
         return keep
 
-    async def _send_stream(self, req: GatewayRequest, response: Response, keep: bool, connection: str) -> bool:
+    async def _send_stream(self, req: GatewayRequest, response: Response, keep: bool, connection: str,
+                           chunked_ok: bool) -> bool:
         assert response.stream is not None
         length = _content_length(response.headers)
         no_body = req.method == "HEAD" or response.status in wire.NO_BODY_STATUS
-        chunked = length is None and not no_body
+        chunked = length is None and not no_body and chunked_ok
         framing = f"content-length: {length}\r\n" if length is not None else \
             "transfer-encoding: chunked\r\n" if chunked else ""
         self._write(wire.encode_head(response.status, response.headers, framing + connection))
