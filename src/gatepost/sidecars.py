@@ -26,6 +26,9 @@ class Sidecars:
 
     def start(self) -> None:
         for cfg in self.configs:
+            if cfg.ready_url and self._answers(cfg.ready_url):
+                raise SidecarError(f"sidecar {cfg.name!r}: something else already answers at {cfg.ready_url}; "
+                                   "stop it or change the sidecar's port")
             command = [sys.executable if part == "python" else part for part in cfg.command]
             env = {**os.environ, **cfg.env}
             cwd = self.config_dir / cfg.cwd if cfg.cwd else self.config_dir
@@ -33,6 +36,16 @@ class Sidecars:
             self.procs.append((cfg.name, proc))
             if cfg.ready_url:
                 self._wait(cfg, proc)
+
+    @staticmethod
+    def _answers(url: str) -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=0.5):
+                return True
+        except urllib.error.HTTPError:
+            return True
+        except (urllib.error.URLError, OSError):
+            return False
 
     def _wait(self, cfg: SidecarConfig, proc: subprocess.Popen[bytes]) -> None:
         assert cfg.ready_url is not None

@@ -47,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
     sidecars = Sidecars(config.sidecars, config_dir)
     try:
         sidecars.start()
+        effective = config.model_copy(update={"server": server.model_copy(update={"host": host, "port": port})})
         for hook in _startup_hooks():
-            hook(config, config_dir)
+            hook(effective, config_dir)  # demo hooks print commands with the address actually served
         print(f"gatepost: serving {', '.join(config.apis)} on http://{host}:{port} "
               f"({workers} worker{'s' if workers > 1 else ''})", flush=True)
         run_server(args.config, server, host=host, port=port, workers=workers)
