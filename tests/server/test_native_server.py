@@ -165,7 +165,7 @@ def test_streamed_answer_to_http_1_0_is_close_delimited() -> None:
 
     with run_upstream(handler) as up, run_gateway(cfg(up.url)) as gw:
         c = Conn(gw.port).send(b"GET /s HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-        status, headers, body = c.response()
+        _, headers, body = c.response()
         assert "transfer-encoding" not in headers and headers["connection"] == "close"
         assert body == b"p" * 100_000 + b"q" * 100_000
 

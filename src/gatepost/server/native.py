@@ -76,7 +76,10 @@ class HttpProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.peer = "127.0.0.1"
         self.queue: deque[Pending] = deque()
-        self.task: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[None] | None = None  # answers the queue; lives as long as the connection
+        self.busy = False  # an answer is being produced or written
+        self._next: asyncio.Future[None] | None = None  # the task waits here for the next request
+        self._paused_reading = False
         self.lost = False
         self.eof = False
         self.stopped = False  # no more requests are read: a rejection or `Connection: close` is queued
@@ -104,6 +107,7 @@ class HttpProtocol(asyncio.Protocol):
         self.queue.clear()
         self.server.connections.discard(self)
         self._wake_drain()
+        self._wake_task()
 
     def data_received(self, data: bytes) -> None:
         if self.stopped:
@@ -122,7 +126,10 @@ class HttpProtocol(asyncio.Protocol):
     def eof_received(self) -> bool:
         """A half-closed client still gets the answers to what it sent; an idle one is closed."""
         self.eof = True
-        return self.task is not None or bool(self.queue)
+        if self.busy or self.queue:
+            return True
+        self._wake_task()  # the task sees `eof` and closes
+        return False
 
     def pause_writing(self) -> None:
         self._write_paused = True
@@ -160,7 +167,7 @@ class HttpProtocol(asyncio.Protocol):
                 if int(value) > self.max_body:  # llhttp already refused a non-numeric length
                     raise _Reject(GatewayError(ResponseType.REQUEST_TOO_LARGE, "request.body_too_large"))
             elif len(name) == 6 and name.lower() == b"expect" and value.lower() == b"100-continue" \
-                    and self.transport is not None and not self.queue and self.task is None:
+                    and self.transport is not None and not self.queue and not self.busy:
                 self.transport.write(wire.CONTINUE)
 
     def on_body(self, body: bytes) -> None:
@@ -216,43 +223,63 @@ class HttpProtocol(asyncio.Protocol):
 
     def _stop_reading(self) -> None:
         self.stopped = True
-        if self.transport is not None and not self.lost:
+        self._pause_reading()
+
+    def _pause_reading(self) -> None:
+        if not self._paused_reading and self.transport is not None and not self.lost:
+            self._paused_reading = True
             self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self._paused_reading and not self.stopped and self.transport is not None and not self.lost:
+            self._paused_reading = False
+            self.transport.resume_reading()
 
     # -- answering, in order -------------------------------------------------------------------------
     def _enqueue(self, pending: Pending) -> None:
         self.queue.append(pending)
-        if self.task is None:
-            self.task = self.loop.create_task(self._drain_queue())
-        elif len(self.queue) > 32 and self.transport is not None:
-            self.transport.pause_reading()  # a client pipelining faster than we answer waits
+        if self.task is None:  # one task per connection, not per request: cheaper on keep-alive
+            self.task = self.loop.create_task(self._answer_all())
+        else:
+            self._wake_task()
+            if len(self.queue) > 32:
+                self._pause_reading()  # a client pipelining faster than we answer waits
 
-    async def _drain_queue(self) -> None:
+    def _wake_task(self) -> None:
+        waiter, self._next = self._next, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _answer_all(self) -> None:
         try:
-            while self.queue and not self.lost:
-                pending = self.queue.popleft()
-                keep = await self._answer(pending)
+            while not self.lost:
+                if not self.queue:
+                    if self.eof or self.stopped:
+                        break  # half-closed, or nothing more will be read (Connection: close, an upgrade)
+                    self.idle_since = self.loop.time()
+                    self._next = self.loop.create_future()
+                    await self._next
+                    continue
+                self.busy = True
+                keep = await self._answer(self.queue.popleft())
+                self.busy = False
                 if not keep:
-                    self._close()
-                    return
-                if not self.stopped and self.transport is not None and len(self.queue) <= 8:
-                    self.transport.resume_reading()
+                    break
+                if len(self.queue) <= 8:
+                    self._resume_reading()
         except Exception:
             log.exception("server.connection_failed")
-            self._close()
         finally:
+            self.busy = False
             self.task = None
-        if (self.eof or self.stopped) and not self.queue:
-            self._close()  # half-closed, or nothing more will be read (Connection: close, an upgrade)
-        elif not self.lost:
-            self.idle_since = self.loop.time()
+            self._close()
 
     async def _answer(self, pending: Pending) -> bool:
         """Write one answer; True when the connection stays open for the next request."""
         if pending.response is None and pending.close:
             self._write(wire.bad_request())
             return False
-        started = time.perf_counter()
+        started = time.perf_counter() if self.app.access_log.enabled else 0.0
         response, ex = (pending.response, None) if pending.response is not None else \
             await self.app.handle(pending.req)
         keep = pending.keep_alive and not pending.close and not self.server.draining
@@ -342,7 +369,7 @@ class HttpProtocol(asyncio.Protocol):
 
     # -- the server's housekeeping -------------------------------------------------------------------
     def is_idle(self) -> bool:
-        return self.task is None and not self.queue
+        return not self.busy and not self.queue
 
     def close_if_idle(self) -> bool:
         if self.is_idle() and self.reading_since is None:

@@ -19,6 +19,16 @@ if TYPE_CHECKING:
     from gatepost.upstream.pool import Pool
 
 
+_NAMES: dict[bytes, str] = {}  # header names as received -> lower-case str (the first 1,024 names seen)
+
+
+def _name(raw: bytes) -> str:
+    name = raw.decode("latin-1").lower()
+    if len(_NAMES) < 1024:
+        _NAMES[raw] = name
+    return name
+
+
 class _Unexpected(Exception):
     """Bytes arrived that belong to no exchange."""
 
@@ -143,7 +153,7 @@ class UpstreamConnection(asyncio.Protocol):
             return
         self._informational = False
         self._keep_alive = self.parser.should_keep_alive()
-        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in self._raw]
+        headers = [(_NAMES.get(k) or _name(k), v.decode("latin-1")) for k, v in self._raw]
         self._length_known = any(k in ("content-length", "transfer-encoding") for k, _ in headers) \
             or status in (204, 304)
         resp = self.resp
