@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support import Upstream, run_gateway
-
 from gatepost.observe.access_log import AccessLog
+from support import Upstream, run_gateway
 
 SECRETS = {
     "bearer": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtc3ViIn0.c2lnbmF0dXJlLXNlY3JldA",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from support import free_port, wait_http
 
 REPO = Path(__file__).resolve().parents[2]

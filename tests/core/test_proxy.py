@@ -9,6 +9,7 @@ import json
 import orjson
 import requests
 from aiohttp import web
+
 from support import Upstream, run_gateway, run_upstream
 
 

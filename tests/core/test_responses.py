@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support import RunningGateway, run_gateway
 
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.request import GatewayRequest
 from gatepost.responses import GatewayResponses, ResponseOverride
+from support import RunningGateway, run_gateway
 
 CONFIG = """
 apis:
@@ -34,7 +34,9 @@ apis:
       MISSING_AUTHENTICATION_TOKEN:
         status: 404
         headers: {x-stage: "'live'", x-echo: method.request.header.x-client}
-        body: '{"error": $context.error.messageString, "type": "$context.error.responseType", "team": "$stageVariables.team"}'
+        body: >-
+          {"error": $context.error.messageString, "type": "$context.error.responseType",
+          "team": "$stageVariables.team"}
       DEFAULT_4XX:
         headers: {Access-Control-Allow-Origin: "'*'"}
     routes:

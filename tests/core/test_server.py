@@ -19,6 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
 from support import Upstream, free_port, run_gateway, run_upstream, wait_http
 
 
@@ -141,16 +142,16 @@ apis:
 
 
 def test_apis_by_host_and_base_path(upstream: Upstream) -> None:
-    cfg = f"""
+    cfg = """
 apis:
   admin:
     hosts: [admin.example.com]
-    routes: [{{route: "GET /x", public: true, integration: {{mock: {{body: admin}}}}}}]
+    routes: [{route: "GET /x", public: true, integration: {mock: {body: admin}}}]
   v1:
     base_path: /v1
-    routes: [{{route: "GET /x", public: true, integration: {{mock: {{body: v1}}}}}}]
+    routes: [{route: "GET /x", public: true, integration: {mock: {body: v1}}}]
   root:
-    routes: [{{route: "GET /x", public: true, integration: {{mock: {{body: root}}}}}}]
+    routes: [{route: "GET /x", public: true, integration: {mock: {body: root}}}]
 """
     with run_gateway(cfg) as gw:
         assert gw.get("/x").text == "root"
