@@ -119,8 +119,23 @@ class ResourcePolicyGate(PolicyGate):
         return Effect.IMPLICIT_DENY if decision.allowed else None  # none, user_pool, jwt: explicit allow needed
 
     def describe(self, match: RouteMatch | None = None) -> str:
-        return f"resource policy ({len(self.document.statements)} statements, {len(self.early.statements)} "\
-               "checked before the authorizer)"
+        """What the policy says about one route's method ARN (for `gatepost explain`)."""
+        if match is None:
+            return (f"resource policy ({len(self.document.statements)} statements, {len(self.early.statements)} "
+                    "checked before the authorizer)")
+        parts = []
+        for label, allow in (("allow", True), ("deny", False)):
+            hits = [s for s in self.document.statements if s.allow is allow and self._names(s, match.method_arn)]
+            if hits:
+                conditional = sum(1 for s in hits if s.conditions)
+                parts.append(f"{label}" + (f" ({conditional} conditional)" if conditional else ""))
+        if not parts:
+            return "implicit deny (no statement names this route)"
+        return " + ".join(parts)
+
+    @staticmethod
+    def _names(s: Statement, arn: str) -> bool:
+        return (s.actions.matches(INVOKE) != s.actions_negated) and (s.resources.matches(arn) != s.resources_negated)
 
 
 def build_policy_gate(raw: dict[str, Any] | None, info: ApiInfo, services: Services) -> PolicyGate:
