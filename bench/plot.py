@@ -13,6 +13,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+PEERS = ("serverless-offline", "MiniStack")
+
+
+def colour(name: str) -> str:
+    """grey: references (upstream, nginx, HAProxy); orange: peers; red: uvicorn; blue: Gatepost native."""
+    if name.startswith(PEERS):
+        return "#ff7f0e"
+    if not name.startswith("gatepost"):
+        return "#888888"
+    return "#d62728" if "uvicorn" in name else "#1f77b4"
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
@@ -26,8 +38,7 @@ def main() -> int:
 
     rows = json.loads(args.json.read_text())
     names = [r["name"] for r in rows]
-    colours = ["#888888" if not r["name"].startswith("gatepost") else
-               "#d62728" if "uvicorn" in r["name"] else "#1f77b4" for r in rows]
+    colours = [colour(r["name"]) for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(14, 0.5 * len(rows) + 2), sharey=True)
     y = range(len(rows))
     left.barh(y, [r["rps"] for r in rows], color=colours)
@@ -39,7 +50,8 @@ def main() -> int:
         left.text(r["rps"], i, cpu, va="center", fontsize=7)
     right.barh(y, [r["p99_ms"] for r in rows], color=colours)
     right.set_xlabel("p99 latency, ms (at saturation: queueing, not per-request overhead)")
-    fig.suptitle("Gatepost bench: grey = references (nginx, upstream), blue = native server, red = uvicorn")
+    fig.suptitle("Gatepost bench: grey = references (upstream, nginx, HAProxy), blue = Gatepost (native server), "
+                 "red = Gatepost on uvicorn, orange = peers")
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=110)

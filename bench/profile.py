@@ -22,7 +22,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import references  # noqa: E402
 import run as bench  # noqa: E402
+from context import Context  # noqa: E402
 from scenarios import SCENARIOS  # noqa: E402
 
 PY_SPY = bench.REPO / ".venv/bin/py-spy"
@@ -63,29 +65,34 @@ def main() -> int:
         print("needs .venv/bin/py-spy (pip install py-spy) and wrk", file=sys.stderr)
         return 1
     wanted = [w.strip() for w in args.only.split(",")]
-    scenarios = [s for s in (f() for f in SCENARIOS) if any(w in s.name for w in wanted)]
     out_dir = HERE / "profiles"
     out_dir.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gatepost-profile-") as t:
-        tmp = Path(t)
-        up, up_port, _ = bench.upstream(tmp)
+        ctx = Context(Path(t))
+        up, up_port, _ = references.upstream(ctx.tmp)
         try:
-            text = bench.gateway_config(up_port, scenarios)
-            text = text.replace('server: {access_log: "off"}', f'server: {{access_log: "off", engine: {args.engine}}}')
-            (tmp / "gatepost.yaml").write_text(text)
-            for sc in scenarios:
-                if sc.setup:
-                    sc.setup(tmp, sc)
-            port = bench.free_port()
-            gw = bench.start([*bench.taskset(0), str(bench.REPO / ".venv/bin/gatepost"), "serve",
-                              str(tmp / "gatepost.yaml"), "--port", str(port)], tmp, port)
-            try:
-                for sc in scenarios:
-                    profile(sc, gw.pid, port, args, tmp, out_dir / f"{slug(sc.name)}-{args.engine}")
-            finally:
-                bench.stop(gw)
+            scenarios = [s for s in (f(ctx) for f in SCENARIOS) if any(w in s.name for w in wanted)]
+            for label, chosen in bench.groups(scenarios).items():
+                conf = ctx.tmp / f"gatepost-{label or 'main'}.yaml"
+                conf.write_text(bench.gateway_config(up_port, chosen, args.engine))
+                ctx.config = conf
+                for sc in chosen:
+                    if sc.setup:
+                        sc.setup(ctx, sc)
+                port = bench.free_port()
+                gw = bench.start([*bench.taskset(0), str(bench.REPO / ".venv/bin/gatepost"), "serve", str(conf),
+                                  "--port", str(port)], ctx.tmp, port, name=conf.stem)
+                try:
+                    bench.wait_ready(port, 1)
+                    for sc in chosen:
+                        if sc.prepare:
+                            sc.prepare(ctx, sc, f"http://127.0.0.1:{port}")
+                        profile(sc, gw.pid, port, args, ctx.tmp, out_dir / f"{slug(sc.name)}-{args.engine}")
+                finally:
+                    bench.stop(gw)
         finally:
             bench.stop(up)
+            ctx.close()
     return 0
 
 

@@ -1,25 +1,32 @@
 """Drive Gatepost with a bounded load on 127.0.0.1 and print one table, with baselines measured in the
-same run: the upstream alone, nginx as a proxy (when installed), Gatepost per route kind.
+same run: the upstream alone, nginx as a proxy, HAProxy as a proxy and verifying an RS256 JWT (each when
+installed), Gatepost per route kind, and the peers (serverless-offline, MiniStack) when installed.
 
-    .venv/bin/python bench/run.py [--duration 5] [--connections 50] [--only NAME,...] [--workers 1]
+    .venv/bin/python bench/run.py [--duration 5] [--connections 50] [--only NAME,...] [--workers 1,2]
+                                  [--engines native,uvicorn] [--no-peers]
 
-The gateway is pinned to core 0, the load generator (wrk, else a Python client) and the upstream to
-core 1. CPU per request is the gateway's utime+stime over the measured window, divided by requests.
+Install the references and peers (none is a runtime dependency; a missing one is skipped with a note):
+    apt-get install -y wrk nginx haproxy redis-server      # HAProxy 2.6+ has jwt_verify (Debian 12)
+    cd bench/.peers && npm install serverless@3 serverless-offline@13          # Node 18+
+    python3 -m venv bench/.peers/ministack && bench/.peers/ministack/bin/pip install ministack
+
+The gateway is pinned to core 0, the load generator (wrk, else a Python client), the upstream and the
+helpers (issuer, Redis) to core 1. CPU per request is the system-under-test's utime+stime over the
+measured window (process and descendants, from /proc), divided by the requests completed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import math
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,47 +34,13 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from scenarios import SCENARIOS, Scenario  # noqa: E402
+import peers  # noqa: E402
+import references  # noqa: E402
+from context import Context  # noqa: E402
+from procs import cpu_seconds, free_port, start, stop, taskset  # noqa: E402
+from scenarios import SCENARIOS, Scenario, read_invocations  # noqa: E402
 
-CLK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"port {port} not ready")
-
-
-def taskset(core: int) -> list[str]:
-    return ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime+stime of a process and its live children (uvicorn workers)."""
-    total = 0.0
-    pids = [pid]
-    try:
-        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        pass
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / CLK
-        except (OSError, IndexError):
-            pass
-    return total
+__all__ = ["REPO", "Result", "Scenario", "free_port", "gateway_config", "load", "start", "stop", "taskset"]
 
 
 @dataclass
@@ -79,6 +52,9 @@ class Result:
     cpu_us: float | None
     errors: int
     note: str = ""
+    requests: int = 0  # warm-up + measured
+    invocations: int | None = None  # a Lambda authorizer's, over the same requests
+    mix: str | None = None
 
 
 def parse_wrk(out: str) -> tuple[float, float, float, int, int]:
@@ -113,12 +89,16 @@ def load(url: str, sc: Scenario | None, args: argparse.Namespace, tmp: Path) -> 
         elif method != "GET":
             script.write_text(f'wrk.method = "{method}"\n')
             cmd += ["-s", str(script)]
-        out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,
+                             timeout=args.duration + 30).stdout
         return parse_wrk(out)
+    if sc and sc.lua:
+        raise SystemExit(f"{sc.name} needs wrk (its requests vary per request through a Lua script)")
     return python_load(url, method, headers, args)
 
 
-def python_load(url: str, method: str, headers: dict[str, str], args: argparse.Namespace) -> tuple[float, float, float, int, int]:
+def python_load(url: str, method: str, headers: dict[str, str],
+                args: argparse.Namespace) -> tuple[float, float, float, int, int]:
     import asyncio
 
     import aiohttp
@@ -126,108 +106,96 @@ def python_load(url: str, method: str, headers: dict[str, str], args: argparse.N
     async def run() -> tuple[float, float, float, int, int]:
         lat: list[float] = []
         errors = 0
-        stop = time.monotonic() + args.duration
+        stop_at = time.monotonic() + args.duration
         async with aiohttp.ClientSession() as s:
             async def worker() -> None:
                 nonlocal errors
-                while time.monotonic() < stop:
+                while time.monotonic() < stop_at:
                     t = time.perf_counter()
                     async with s.request(method, url, headers=headers) as r:
                         await r.read()
                         errors += r.status >= 300
                     lat.append(time.perf_counter() - t)
-            start = time.monotonic()
+            begin = time.monotonic()
             await asyncio.gather(*(worker() for _ in range(args.connections)))
-            elapsed = time.monotonic() - start
+            elapsed = time.monotonic() - begin
         lat.sort()
         return (len(lat) / elapsed, lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000, errors, len(lat))
 
     return asyncio.run(run())
 
 
-def start(cmd: list[str], cwd: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True, env={**os.environ, **(env or {})})
-    try:
-        wait_port(port)
-    except TimeoutError:
-        proc.kill()
-        raise RuntimeError(f"{cmd[0]} did not start: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
-    return proc
+def measure(name: str, url: str, sc: Scenario | None, args: argparse.Namespace, ctx: Context,
+            pid: int | None, note: str) -> Result:
+    """Warm-up, then the measured window. Invocations are counted from before the warm-up (a cold cache)."""
+    inv0 = read_invocations(ctx, sc.counter) if sc and sc.counter else None
+    warm = load(url, sc, argparse.Namespace(**{**vars(args), "duration": args.warmup}), ctx.tmp)
+    cpu0 = cpu_seconds(pid) if pid else 0.0
+    rps, p50, p99, errors, total = load(url, sc, args, ctx.tmp)
+    cpu = (cpu_seconds(pid) - cpu0) / total * 1e6 if pid and total else None
+    inv = read_invocations(ctx, sc.counter) - inv0 if sc and sc.counter and inv0 is not None else None
+    return Result(name, rps, p50, p99, cpu, errors + warm[3], note, warm[4] + total, inv, sc.mix if sc else None)
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
+# ---- the gateway ----------------------------------------------------------------------------------------------
 
+def gateway_config(up_port: int, scenarios: list[Scenario], engine: str = "native") -> str:
+    def indent(text: str, n: int) -> str:
+        return "\n".join(" " * n + line for line in text.strip().splitlines())
 
-def nginx_conf(tmp: Path, listen: int, body: str) -> Path:
-    conf = tmp / f"nginx-{listen}.conf"
-    conf.write_text(f"""
-worker_processes 1; daemon off; pid {tmp}/nginx-{listen}.pid; error_log {tmp}/nginx-{listen}.err warn;
-events {{ worker_connections 4096; }}
-http {{ access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
-  uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
-  {body.replace("LISTEN", str(listen))} }}
-""")
-    return conf
+    def unique(parts: Iterator[str]) -> list[str]:
+        return list(dict.fromkeys(p for p in parts if p.strip()))
 
-
-def upstream(tmp: Path) -> tuple[subprocess.Popen[bytes], int, str]:
-    port = free_port()
-    if shutil.which("nginx"):
-        conf = nginx_conf(tmp, port, 'server { listen 127.0.0.1:LISTEN; location / { return 200 "ok"; } }')
-        return start([*taskset(1), "nginx", "-c", str(conf), "-p", str(tmp)], tmp, port), port, "nginx return 200"
-    code = ("from aiohttp import web\nasync def ok(r): return web.Response(text='ok')\n"
-            "app=web.Application(); app.router.add_route('*','/{t:.*}',ok)\n"
-            f"web.run_app(app, host='127.0.0.1', port={port}, print=None, access_log=None)\n")
-    return start([*taskset(1), sys.executable, "-c", code], tmp, port), port, "aiohttp"
-
-
-def gateway_config(up_port: int, scenarios: list[Scenario]) -> str:
-    indent = lambda text, n: "\n".join(" " * n + line for line in text.strip().splitlines())  # noqa: E731
-    routes = "\n".join(indent(s.routes, 6) for s in scenarios if s.routes)
-    authorizers = "\n".join(indent(s.authorizers, 6) for s in scenarios if s.authorizers)
-    top = "\n".join(s.top_level.strip() for s in scenarios if s.top_level)
+    routes = "\n".join(unique(indent(s.routes, 6) for s in scenarios))
+    authorizers = "\n".join(unique(indent(s.authorizers, 6) for s in scenarios))
+    top = "\n".join(unique(s.top_level.strip() for s in scenarios))
+    state = ", ".join(unique(s.state for s in scenarios))
     return f"""
-server: {{access_log: "off"}}
-state: {{catalog: "sqlite:///bench.db"}}
+server: {{access_log: "off", engine: {engine}}}
+state: {{catalog: "sqlite:///bench.db"{", " + state if state else ""}}}
 {top}
 apis:
   bench:
-    authorizers:
-{authorizers or "      {}"}
+    api_id: bench
+    authorizers:{"" if authorizers else " {}"}
+{authorizers}
     routes:
 {routes}
     integration: {{http: "http://127.0.0.1:{up_port}"}}
-""".replace("    authorizers:\n      {}", "    authorizers: {}")
+"""
+
+
+def groups(scenarios: list[Scenario]) -> dict[str, list[Scenario]]:
+    out: dict[str, list[Scenario]] = {}
+    for sc in scenarios:
+        out.setdefault(sc.gateway, []).append(sc)
+    return out
 
 
 def runs(args: argparse.Namespace) -> list[tuple[str, int]]:
-    """(engine, workers) pairs: every engine with the first worker count, then the first engine with more."""
-    pairs = [(e, args.workers[0]) for e in args.engines]
+    """(engine, workers) pairs after the first: every other engine with the first worker count, then more workers."""
+    pairs = [(e, args.workers[0]) for e in args.engines[1:]]
     return pairs + [(args.engines[0], w) for w in args.workers[1:]]
 
 
-def gateway_rows(scenarios: list[Scenario], engine: str, workers: int, up_port: int, args: argparse.Namespace,
-                 tmp: Path, suffix: str) -> list[Result]:
-    """One gateway process (and its workers) serving every scenario; pinned to core 0 when it has one worker.
+def gateway_rows(conf: Path, scenarios: list[Scenario], workers: int, args: argparse.Namespace, ctx: Context,
+                 suffix: str = "", note: str = "") -> list[Result]:
+    """One gateway process (and its workers) serving `scenarios`; pinned to core 0 when it has one worker.
     With more workers it spans both cores, shared with wrk and the upstream (read the ratio, not the rate)."""
-    conf = tmp / f"gatepost-{engine}-{workers}.yaml"
-    conf.write_text(gateway_config(up_port, scenarios).replace(
-        'server: {access_log: "off"}', f'server: {{access_log: "off", engine: {engine}}}'))
     port = free_port()
     pin = taskset(0) if workers == 1 else []
     gw = start([*pin, str(REPO / ".venv/bin/gatepost"), "serve", str(conf), "--port", str(port),
-                "--workers", str(workers)], tmp, port)
+                "--workers", str(workers)], ctx.tmp, port, name=conf.stem)
     try:
         wait_ready(port, workers)
-        return [measure(sc.name + suffix, f"http://127.0.0.1:{port}{sc.path}", sc, args, tmp, gw.pid,
-                        sc.note if not suffix else f"{sc.note}; {engine}, {workers} worker(s)")
-                for sc in scenarios]
+        results = []
+        for sc in scenarios:
+            base = f"http://127.0.0.1:{port}"
+            if sc.prepare:
+                sc.prepare(ctx, sc, base)
+            results.append(measure(sc.name + suffix, base + sc.path, sc, args, ctx, gw.pid,
+                                   f"{sc.note}; {note}" if note else sc.note))
+        return results
     finally:
         stop(gw)
 
@@ -246,82 +214,159 @@ def wait_ready(port: int, workers: int, timeout: float = 30) -> None:
             time.sleep(0.1)
 
 
-def measure(name: str, url: str, sc: Scenario | None, args: argparse.Namespace, tmp: Path,
-            pid: int | None, note: str) -> Result:
-    saved = args.duration
-    args.duration = args.warmup
-    load(url, sc, args, tmp)
-    args.duration = saved
-    cpu0 = cpu_seconds(pid) if pid else 0.0
-    rps, p50, p99, errors, total = load(url, sc, args, tmp)
-    cpu = (cpu_seconds(pid) - cpu0) / total * 1e6 if pid and total else None
-    return Result(name, rps, p50, p99, cpu, errors, note)
-
+# ---- main -------------------------------------------------------------------------------------------------
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--duration", type=int, default=5, help="seconds measured per scenario (default 5)")
-    p.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per scenario (default 1)")
+    p.add_argument("--duration", type=int, default=5, help="seconds measured per row (default 5)")
+    p.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per row (default 1)")
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--workers", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2],
                    help="gateway worker processes, comma-separated (default 1,2; >1 only for comparable rows)")
     p.add_argument("--engines", type=lambda v: [x.strip() for x in v.split(",")], default=["native", "uvicorn"],
                    help="server engines, comma-separated; the first one runs every scenario (default native,uvicorn)")
     p.add_argument("--only", help="comma-separated scenario names (substring match)")
+    p.add_argument("--no-references", action="store_true", help="skip nginx/HAProxy rows")
+    p.add_argument("--no-peers", action="store_true", help="skip serverless-offline and MiniStack")
     p.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
     args = p.parse_args()
 
-    scenarios = [f() for f in SCENARIOS]
-    if args.only:
-        wanted = [w.strip() for w in args.only.split(",")]
-        scenarios = [s for s in scenarios if any(w in s.name for w in wanted)]
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="gatepost-bench-") as t:
-        tmp = Path(t)
-        up, up_port, up_kind = upstream(tmp)
+        ctx = Context(Path(t))
         try:
-            results.append(measure("upstream alone (direct)", f"http://127.0.0.1:{up_port}/", None, args, tmp,
-                                   None, up_kind))
-            if shutil.which("nginx"):
-                nport = free_port()
-                conf = nginx_conf(tmp, nport, f"upstream u {{ server 127.0.0.1:{up_port}; keepalive 256; }} "
-                                  "server { listen 127.0.0.1:LISTEN; location / { proxy_pass http://u; "
-                                  'proxy_http_version 1.1; proxy_set_header Connection ""; } }')
-                ngx = start([*taskset(0), "nginx", "-c", str(conf), "-p", str(tmp)], tmp, nport)
-                try:
-                    results.append(measure("nginx proxy (reference)", f"http://127.0.0.1:{nport}/", None, args,
-                                           tmp, ngx.pid, "keep-alive upstream"))
-                finally:
-                    stop(ngx)
-            for sc in scenarios:
-                if sc.setup:
-                    sc.setup(tmp, sc)
-            for engine, workers in runs(args):
-                first = (engine, workers) == (args.engines[0], args.workers[0])
-                chosen = scenarios if first else [s for s in scenarios if s.compare]
-                results += gateway_rows(chosen, engine, workers, up_port, args, tmp, "" if first else
-                                        f" [{engine}]" if workers == 1 else f" [{engine}, {workers} workers]")
+            results = run_all(args, ctx)
         finally:
-            stop(up)
+            ctx.close()
     print_table(results, args)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps([r.__dict__ for r in results], indent=2))
     return 0
 
 
+def run_all(args: argparse.Namespace, ctx: Context) -> list[Result]:
+    scenarios = [f(ctx) for f in SCENARIOS]
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",")]
+        scenarios = [s for s in scenarios if any(w in s.name for w in wanted)]
+    up, up_port, up_kind = references.upstream(ctx.tmp)
+    results: list[Result] = []
+    try:
+        by_gateway = groups(scenarios)
+        confs = {label: ctx.tmp / f"gatepost-{label or 'main'}.yaml" for label in by_gateway}
+        for label, chosen in by_gateway.items():
+            confs[label].write_text(gateway_config(up_port, chosen, args.engines[0]))
+        ctx.config = next(iter(confs.values()), None)
+        for sc in scenarios:
+            if sc.setup:
+                sc.setup(ctx, sc)
+        results.append(measure("upstream alone (direct)", f"http://127.0.0.1:{up_port}/", None, args, ctx, None,
+                               up_kind))
+        if not args.no_references:
+            for name, url, pid_stop, headers, note in references.native(ctx, up_port):
+                try:
+                    sc = Scenario(name, "/", headers=headers)
+                    results.append(measure(name, url, sc, args, ctx, pid_stop[0], note))
+                finally:
+                    pid_stop[1]()
+        for label, chosen in by_gateway.items():
+            results += gateway_rows(confs[label], chosen, args.workers[0], args, ctx)
+        compare = [s for s in scenarios if s.compare]
+        for engine, workers in runs(args) if compare else []:
+            conf = ctx.tmp / f"gatepost-{engine}-{workers}.yaml"
+            conf.write_text(gateway_config(up_port, compare, engine))
+            results += gateway_rows(conf, compare, workers, args, ctx,
+                                    f" [{engine}]" if workers == 1 else f" [{engine}, {workers} workers]",
+                                    f"{engine}, {workers} worker(s)")
+        if not args.no_peers:
+            for peer in peers.each(ctx, up_port):
+                for name, url, pid, headers, note in peer.rows():
+                    sc = Scenario(name, "/", headers=headers)
+                    results.append(measure(name, url, sc, args, ctx, pid, note))
+    finally:
+        stop(up)
+    return results
+
+
 def print_table(results: list[Result], args: argparse.Namespace) -> None:
     nginx = next((r for r in results if r.name.startswith("nginx")), None)
-    print(f"\nc={args.connections}, {args.duration}s per row, engines={','.join(args.engines)}, "
-          f"workers={','.join(map(str, args.workers))}, "
+    print(f"\nc={args.connections}, {args.duration}s per row after {args.warmup}s of warm-up, "
+          f"engines={','.join(args.engines)}, workers={','.join(map(str, args.workers))}, "
           f"load generator: {'wrk' if shutil.which('wrk') else 'python'}\n")
-    print("| scenario | req/s | p50 ms | p99 ms | CPU µs/req | × nginx req/s | CPU × nginx | errors | note |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| scenario | req/s | p50 ms | p99 ms | CPU µs/req | x nginx req/s | CPU x nginx | errors | "
+          "authorizer invocations | note |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         ratio = f"{r.rps / nginx.rps:.3f}" if nginx else "-"
         cpu_ratio = f"{r.cpu_us / nginx.cpu_us:.1f}" if nginx and nginx.cpu_us and r.cpu_us else "-"
         cpu = f"{r.cpu_us:.1f}" if r.cpu_us is not None else "-"
+        inv = f"{r.invocations:,} / {r.requests:,}" if r.invocations is not None else "-"
         print(f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {cpu} | {ratio} | {cpu_ratio} | "
-              f"{r.errors} | {r.note} |")
+              f"{r.errors} | {inv} | {r.note} |")
+    print_mix(results)
+    print_targets(results)
+    print_peers(results)
+
+
+def print_mix(results: list[Result]) -> None:
+    mix = [r for r in results if r.mix and r.invocations is not None]
+    if not mix:
+        return
+    print("\nLambda authorizer result cache, mixed identities (issue 5 item 8): invocations from a cold cache\n")
+    print("| result_ttl | requests | authorizer invocations | invocations per 1,000 requests | req/s | CPU µs/req |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in mix:
+        assert r.invocations is not None
+        cpu = f"{r.cpu_us:.1f}" if r.cpu_us is not None else "-"
+        print(f"| {r.mix} | {r.requests:,} | {r.invocations:,} | {1000 * r.invocations / max(r.requests, 1):.1f} | "
+              f"{r.rps:,.0f} | {cpu} |")
+    by = {r.mix: r for r in mix}
+    if "TTL 0" in by and "TTL 300" in by:
+        rate0 = by["TTL 0"].invocations / max(by["TTL 0"].requests, 1)  # type: ignore[operator]
+        rate300 = by["TTL 300"].invocations / max(by["TTL 300"].requests, 1)  # type: ignore[operator]
+        print(f"\nTTL 300 vs TTL 0: {100 * (1 - rate300 / rate0):.1f} % fewer invocations per request, "
+              f"{by['TTL 300'].rps / by['TTL 0'].rps:.1f}x the throughput")
+
+
+def row(results: list[Result], prefix: str) -> Result | None:
+    return next((r for r in results if r.name.startswith(prefix)), None)
+
+
+def print_targets(results: list[Result]) -> None:
+    """Issue 10 item 2, against the rows of this run."""
+    public, nginx = row(results, "gatepost public route"), row(results, "nginx proxy")
+    hap = row(results, "haproxy + jwt_verify")
+    lines = []
+    if public and nginx and public.cpu_us and nginx.cpu_us:
+        lines.append(f"public route CPU {public.cpu_us:.1f} µs = {public.cpu_us / nginx.cpu_us:.2f}x nginx "
+                     f"(target ≤ 3x: {'met' if public.cpu_us <= 3 * nginx.cpu_us else 'missed'})")
+    jwt = row(results, "gatepost JWT RS256, repeated")
+    if jwt and hap:
+        lines.append(f"JWT repeated token {jwt.rps:,.0f} req/s = {jwt.rps / hap.rps:.2f}x HAProxy+JWT "
+                     f"{hap.rps:,.0f} (target ≥ 1x: {'met' if jwt.rps >= hap.rps else 'missed'}); CPU "
+                     f"{jwt.cpu_us or math.nan:.1f} vs {hap.cpu_us or math.nan:.1f} µs")
+    for prefix in ("gatepost SigV4", "gatepost API key + usage plan (memory)",
+                   "gatepost Lambda TOKEN authorizer, TTL 300"):
+        r = row(results, prefix)
+        if r and public and r.cpu_us and public.cpu_us:
+            extra = r.cpu_us - public.cpu_us
+            lines.append(f"{r.name[9:]}: +{extra:.1f} µs CPU over the public route (target ≤ 60: "
+                         f"{'met' if extra <= 60 else 'missed'})")
+    if lines:
+        print("\nTargets (issue 10 item 2), this run:\n")
+        print("\n".join(f"- {line}" for line in lines))
+
+
+def print_peers(results: list[Result]) -> None:
+    pairs = peers.comparisons(results)
+    if not pairs:
+        return
+    print("\nPeers (issue 10 item 3): Gatepost's row ÷ the peer's row, same run\n")
+    print("| scenario | peer | peer req/s | Gatepost req/s | x throughput | peer CPU µs/req | Gatepost CPU µs/req |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for label, peer, ours in pairs:
+        print(f"| {label} | {peer.name} | {peer.rps:,.0f} | {ours.rps:,.0f} | {ours.rps / peer.rps:.1f}x | "
+              f"{peer.cpu_us or math.nan:.0f} | {ours.cpu_us or math.nan:.1f} |")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ decision into its GatewayError. Only misconfiguration and bugs raise inside an a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +47,7 @@ class Principal:
 
 
 ANONYMOUS = Principal()
+_PRINCIPAL_FIELDS = frozenset(f.name for f in fields(Principal))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,16 @@ class Decision:
         return self.outcome is Outcome.ALLOW
 
     def with_principal(self, **changes: Any) -> Decision:
-        return replace(self, principal=replace(self.principal, **changes))
+        """This decision with some principal fields changed (direct constructor calls: `dataclasses.replace`
+        re-reads the fields on every call, and this runs per keyed request)."""
+        p = self.principal
+        get = changes.get
+        principal = Principal(get("principal_id", p.principal_id), get("claims", p.claims), get("scopes", p.scopes),
+                              get("context", p.context), get("usage_identifier_key", p.usage_identifier_key),
+                              get("iam", p.iam), get("api_key_id", p.api_key_id))
+        if len(changes.keys() - _PRINCIPAL_FIELDS):
+            raise TypeError(f"unknown Principal field(s): {sorted(changes.keys() - _PRINCIPAL_FIELDS)}")
+        return Decision(self.outcome, self.reason, self.authorizer, self.kind, principal, self.error, self.extra)
 
     @staticmethod
     def allow(reason: str, *, authorizer: str, kind: str, principal: Principal = ANONYMOUS,

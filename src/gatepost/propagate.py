@@ -37,6 +37,34 @@ def b64json(value: Any) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(value, default=str)).rstrip(b"=").decode()
 
 
+# Claims of a cached token and the context of a cached Lambda result are the same objects request after
+# request: their headers are built once per object (identity, not equality: held here so the id stays theirs;
+# principals' mappings are never mutated after an authorizer made them).
+_MEMO_MAX = 4096
+_memo: dict[tuple[int, str, str], tuple[Any, list[tuple[str, str]]]] = {}
+
+
+def _memoized(kind: str, value: Any, prefix: str) -> list[tuple[str, str]]:
+    key = (id(value), kind, prefix)
+    hit = _memo.get(key)
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    headers = [(prefix + "claims", b64json(value))] if kind == "claims" else _context_headers(value, prefix)
+    if len(_memo) >= _MEMO_MAX:
+        _memo.clear()
+    _memo[key] = (value, headers)
+    return headers
+
+
+def _context_headers(context: Any, prefix: str) -> list[tuple[str, str]]:
+    out = [(prefix + "context", b64json(context))]
+    for key, value in context.items():
+        text = value if isinstance(value, str) else orjson.dumps(value).decode()
+        if _TOKEN.match(key) and _ascii(text):
+            out.append((prefix + "context-" + key.lower(), text))
+    return out
+
+
 def _ascii(value: str) -> bool:
     return value.isascii() and value.isprintable()
 
@@ -54,15 +82,11 @@ def identity_headers(req: GatewayRequest, decision: Decision, prefix: str) -> li
         pid = p.principal_id if _ascii(p.principal_id) else quote(p.principal_id, safe="")
         out.append((prefix + "principal-id", pid))
     if p.claims is not None:
-        out.append((prefix + "claims", b64json(p.claims)))
+        out += _memoized("claims", p.claims, prefix)
     if p.scopes:
         out.append((prefix + "scopes", " ".join(p.scopes)))
     if p.context:
-        out.append((prefix + "context", b64json(p.context)))
-        for key, value in p.context.items():
-            text = value if isinstance(value, str) else orjson.dumps(value).decode()
-            if _TOKEN.match(key) and _ascii(text):
-                out.append((prefix + "context-" + key.lower(), text))
+        out += _memoized("context", p.context, prefix)
     if p.iam is not None:
         out += [(prefix + "caller-arn", p.iam.caller_arn), (prefix + "account-id", p.iam.account_id),
                 (prefix + "access-key-id", p.iam.access_key)]

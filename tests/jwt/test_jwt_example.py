@@ -1,5 +1,5 @@
-"""The payments example's mobile and bank routes work out of the box with the local issuer sidecar, and the
-issuer tool itself: token endpoint, rotation, keys kept across restarts, loopback only."""
+"""The payments example's mobile routes (the built-in user pool) and bank route (the local issuer sidecar) work
+out of the box, and the issuer tool itself: token endpoint, rotation, keys kept across restarts, loopback only."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import requests
 
+from gatepost.idp.pool import derived_client_id
 from support import REPO, free_port, wait_http
 
 
@@ -20,6 +22,11 @@ def _serve(example: Path, port: int) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "gatepost", "serve", str(example / "gatepost.yaml"), "--port", str(port)],
         cwd=example, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def _pool_user(cfg: Path, name: str, password: str, group: str) -> None:
+    subprocess.run([sys.executable, "-m", "gatepost", "users", "create", name, "--password-stdin", "--group", group,
+                    "--config", str(cfg)], input=f"{password}\n".encode(), check=True, capture_output=True, timeout=60)
 
 
 def test_example_mobile_and_bank_routes(tmp_path: Path) -> None:
@@ -32,19 +39,34 @@ def test_example_mobile_and_bank_routes(tmp_path: Path) -> None:
     base, idp = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{issuer_port}"
     try:
         wait_http(base + "/_gatepost/ready", timeout=40)
-        mobile = requests.post(f"{idp}/mobile/token", data={"scope": "openid profile.read"}, timeout=5).json()
-        r = requests.get(base + "/me", headers={"Authorization": f"Bearer {mobile['access_token']}"}, timeout=5)
+        # the mobile users sign in to the built-in pool (boto3's cognito-idp client against the gateway)
+        _pool_user(cfg, "bob", "Admin-Pass-123", "admins")
+        _pool_user(cfg, "carol", "Carol-Pass-123", "customers")
+        cognito = boto3.client("cognito-idp", endpoint_url=base + "/_gatepost/idp", region_name="us-east-1",
+                               aws_access_key_id="unused", aws_secret_access_key="unused")
+        client_id = derived_client_id("us-east-1_Payments1", "mobile-app")
+
+        def sign_in(user: str, password: str) -> dict[str, str]:
+            return dict(cognito.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id, AuthParameters={
+                "USERNAME": user, "PASSWORD": password})["AuthenticationResult"])
+
+        mobile, carol = sign_in("bob", "Admin-Pass-123"), sign_in("carol", "Carol-Pass-123")
+        r = requests.get(base + "/me", headers={"Authorization": f"Bearer {mobile['AccessToken']}"}, timeout=5)
         assert r.status_code == 200, r.text
-        assert r.json()["identity"]["x-gatepost-scopes"] == "openid profile.read"
-        r = requests.get(base + "/me", headers={"Authorization": f"Bearer {mobile['id_token']}"}, timeout=5)
+        assert r.json()["identity"]["x-gatepost-scopes"] == "aws.cognito.signin.user.admin profile.read"
+        r = requests.get(base + "/me", headers={"Authorization": f"Bearer {mobile['IdToken']}"}, timeout=5)
         assert r.status_code == 401  # the route has scopes: an access token is required (AWS)
+        r = requests.get(base + "/me/admin", headers={"Authorization": f"Bearer {mobile['AccessToken']}"}, timeout=5)
+        assert r.status_code == 200, r.text
+        r = requests.get(base + "/me/admin", headers={"Authorization": f"Bearer {carol['AccessToken']}"}, timeout=5)
+        assert r.status_code == 403  # customers are not admins
         bank = requests.post(f"{idp}/bank/token", data={"aud": "payments.example.com", "sub": "bank-backoffice",
                                                         "claims": '{"actor": "treasury"}'}, timeout=5).json()
         r = requests.post(base + "/b2b/settlements", headers={"Authorization": f"Bearer {bank['access_token']}"},
                           json={"amount": 100}, timeout=5)
         assert r.status_code == 200, r.text
         assert r.json()["identity"]["x-gatepost-principal-id"] == "bank-backoffice"
-        r = requests.post(base + "/b2b/settlements", headers={"Authorization": f"Bearer {mobile['access_token']}"},
+        r = requests.post(base + "/b2b/settlements", headers={"Authorization": f"Bearer {mobile['AccessToken']}"},
                           timeout=5)
         assert r.status_code == 401  # the mobile pool's token is not the bank's
     finally:
@@ -52,6 +74,7 @@ def test_example_mobile_and_bank_routes(tmp_path: Path) -> None:
         out = proc.communicate(timeout=20)[0].decode()
     assert "Traceback" not in out, out
     assert "jwks.fetched issuer=" in out
+    assert "created demo user 'alice' (groups: customers)" in out and "Admin-Pass-123" not in out
 
 
 def _issuer(args: list[str]) -> subprocess.Popen[bytes]:

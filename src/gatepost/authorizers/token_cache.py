@@ -8,6 +8,7 @@ leeway). The caller also re-checks that the signing key is still published befor
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -46,3 +47,10 @@ class VerifiedTokenCache(Generic[T]):
 
     def discard(self, digest: bytes) -> None:
         self._entries.pop(digest, None)
+
+    def discard_if(self, predicate: Callable[[T], bool]) -> int:
+        """Drop every entry whose value matches (e.g. tokens of revoked sessions); returns how many."""
+        gone = [d for d, (value, _) in self._entries.items() if predicate(value)]
+        for digest in gone:
+            del self._entries[digest]
+        return len(gone)

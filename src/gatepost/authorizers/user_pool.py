@@ -31,6 +31,7 @@ from gatepost.errors import GatewayError, ResponseType
 
 if TYPE_CHECKING:
     from gatepost.gateway import Route
+    from gatepost.idp.authorizer import Revoked
 
 EXPIRED_MESSAGE = "The incoming token has expired"
 
@@ -43,10 +44,18 @@ class UserPoolAuthorizerConfig(TokenAuthorizerFields):
     jwks_uri: str | None = None
     app_clients: list[str] = []
     algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    builtin: str | None = None  # a pool under `user_pools:` (idp/): keys read in process
+    check_revocation: bool = False  # builtin only: refuse tokens of revoked / signed-out sessions (beyond AWS)
+
+    def check_issuer(self) -> None:
+        if (bool(self.issuer) + bool(self.pool_id) + bool(self.builtin)) != 1:
+            raise ValueError("give exactly one of `pool_id` (a Cognito pool, e.g. us-east-1_AbC123), `issuer`, or "
+                             "`builtin` (a pool under user_pools:)")
+        if self.check_revocation and not self.builtin:
+            raise ValueError("check_revocation needs `builtin`: only the built-in pool's revocations are known here")
 
     def issuer_url(self, api_region: str) -> str:
-        if bool(self.issuer) == bool(self.pool_id):
-            raise ValueError("give exactly one of `pool_id` (a Cognito pool, e.g. us-east-1_AbC123) or `issuer`")
+        self.check_issuer()
         if self.issuer:
             return self.issuer
         assert self.pool_id is not None
@@ -57,12 +66,15 @@ class UserPoolAuthorizerConfig(TokenAuthorizerFields):
 class UserPoolAuthorizer(TokenAuthorizer):
     kind = "user_pool"
 
-    def __init__(self, *args: Any, app_clients: frozenset[str], **kw: Any) -> None:
+    def __init__(self, *args: Any, app_clients: frozenset[str], revoked: Revoked | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.app_clients = app_clients
         self.rest = self.api.flavour == "rest"
+        self.revoked = revoked
 
     def check_token(self, verified: Verified, route: Route) -> None:
+        if self.revoked is not None and self.revoked(verified.claims):
+            raise TokenError("revoked", "the token has been revoked")
         if self.rest:
             self._check_rest(verified, route)
             return
@@ -109,6 +121,8 @@ class UserPoolAuthorizer(TokenAuthorizer):
 
 
 def build(name: str, config: UserPoolAuthorizerConfig, ctx: BuildContext) -> Authorizer:
+    if config.builtin:
+        return _build_builtin(name, config, ctx)
     settings = config.jwks.settings()
     issuer = check_url(config.issuer_url(ctx.api.region), settings.allow_http, "issuer")
     if config.jwks_uri:
@@ -124,6 +138,23 @@ def build(name: str, config: UserPoolAuthorizerConfig, ctx: BuildContext) -> Aut
                              cache_size=config.token_cache_size)
     return UserPoolAuthorizer(name, ctx.api, parse_token_source(config.identity_source), verifier,
                               app_clients=frozenset(config.app_clients))
+
+
+def _build_builtin(name: str, config: UserPoolAuthorizerConfig, ctx: BuildContext) -> Authorizer:
+    """`builtin: NAME`: the built-in pool's issuer and keys, in process (idp/authorizer.py)."""
+    from gatepost.idp.authorizer import builtin_issuer, drop_revoked_from
+
+    config.check_issuer()  # exactly one issuer setting; check_revocation only with builtin
+    assert config.builtin is not None
+    pool = builtin_issuer(config.builtin, config.check_revocation, ctx.services)
+    clients = frozenset(config.app_clients) or (pool.app_clients if ctx.api.flavour == "http" else frozenset())
+    trusted = {pool.issuer: TrustedIssuer(pool.issuer, clients, pool.source)}
+    verifier = TokenVerifier(trusted, check_algorithms(config.algorithms), ctx.clock, leeway=config.leeway,
+                             max_token_bytes=config.max_token_bytes, groups_claim=config.groups_claim,
+                             cache_size=config.token_cache_size)
+    drop_revoked_from(verifier.cache, pool)
+    return UserPoolAuthorizer(name, ctx.api, parse_token_source(config.identity_source), verifier,
+                              app_clients=clients, revoked=pool.revoked)
 
 
 KIND = kind("user_pool", UserPoolAuthorizerConfig, build)

@@ -21,6 +21,8 @@ VERBS = [
     "keys",
     "plans",
     "usage",
+    "pools",  # built-in user pools (idp/)
+    "users",  # users of the built-in user pools
 ]
 
 

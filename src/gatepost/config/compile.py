@@ -18,6 +18,7 @@ from gatepost.config.models import ApiConfig, CorsConfig, GatewayConfig, RouteCo
 from gatepost.cors import Cors
 from gatepost.errors import ConfigError, ConfigIssue, ResponseType
 from gatepost.gateway import Api, Gateway, Route
+from gatepost.idp.registry import UserPools
 from gatepost.integrations.base import Integration
 from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
 from gatepost.policy.resource import build_policy_gate
@@ -180,6 +181,10 @@ def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Serv
 
 def compile_gateway(config: GatewayConfig, doc: Located, services: Services, config_dir: Path) -> Gateway:
     issues = _Issues(doc)
+    try:
+        UserPools.install(config, services)  # idp/: built-in pools, before authorizers name them (`builtin:`)
+    except ValueError as exc:
+        issues.add(("user_pools",), str(exc), "give each pool its own pool_id and each client its own client_id")
     apis = []
     seen: dict[tuple[frozenset[str], str], str] = {}
     for name, cfg in config.apis.items():

@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from gatepost.authorizers.registry import KINDS as AUTHORIZER_KINDS
 from gatepost.config.base import StrictModel
+from gatepost.idp.config import UserPoolConfig
 from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
 from gatepost.usage.config import UsagePlanConfig, UsageSettings, check_plan_references
 
@@ -163,6 +164,7 @@ class GatewayConfig(StrictModel):
     apis: dict[str, ApiConfig] = Field(min_length=1)
     usage_plans: dict[str, UsagePlanConfig] = {}  # usage/config.py
     usage: UsageSettings = Field(default_factory=UsageSettings)
+    user_pools: dict[str, UserPoolConfig] = {}  # idp/config.py: the built-in user pools
 
     @model_validator(mode="after")
     def _unique_api_ids(self) -> GatewayConfig:

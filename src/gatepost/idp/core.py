@@ -126,12 +126,13 @@ class IdpCore:
         now = self.clock.now()
         validity = pool.config.token_validity
         who, event_id = signer_of(user), str(uuid.uuid4())
-        common = {"now": int(now), "auth_time": auth_time, "origin_jti": origin_jti, "event_id": event_id}
-        result: dict[str, Any] = {
-            "AccessToken": self.sign(pool, access_claims(pool, client, who, validity=validity.access_token, **common)),
-            "ExpiresIn": validity.access_token, "TokenType": "Bearer",
-            "IdToken": self.sign(pool, id_claims(pool, client, who, validity=validity.id_token, **common)),
-        }
+        at = int(now)
+        access = access_claims(pool, client, who, now=at, auth_time=auth_time, origin_jti=origin_jti,
+                               event_id=event_id, validity=validity.access_token)
+        id_ = id_claims(pool, client, who, now=at, auth_time=auth_time, origin_jti=origin_jti, event_id=event_id,
+                        validity=validity.id_token)
+        result: dict[str, Any] = {"AccessToken": self.sign(pool, access), "ExpiresIn": validity.access_token,
+                                  "TokenType": "Bearer", "IdToken": self.sign(pool, id_)}
         if with_refresh:
             session = Session(client.client_id, user["username"], user["sub"], origin_jti, auth_time,
                               now + validity.refresh_token)

@@ -53,7 +53,7 @@ def client_auth(authorization: str | None, params: dict[str, str]) -> tuple[str,
         if not sep:
             raise OAuthError("invalid_client", 401)
         return unquote_plus(client_id), unquote_plus(secret)
-    client_id = params.get("client_id")
+    client_id = params.get("client_id") or ""
     if not client_id:
         raise OAuthError("invalid_client", 401)
     return client_id, params.get("client_secret")

@@ -11,6 +11,15 @@ if TYPE_CHECKING:
     from gatepost.request import GatewayRequest
 
 INVOKE = "execute-api:Invoke"
+_clock_text: tuple[int, str] = (-1, "")  # aws:CurrentTime, formatted once per second
+
+
+def current_time(now: float) -> str:
+    global _clock_text
+    second = int(now)
+    if _clock_text[0] != second:
+        _clock_text = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _clock_text[1]
 
 
 def request_context(req: GatewayRequest, clock: Clock) -> dict[str, Any]:
@@ -18,7 +27,7 @@ def request_context(req: GatewayRequest, clock: Clock) -> dict[str, Any]:
     now = clock.now()
     ctx: dict[str, Any] = {
         "aws:SourceIp": req.source_ip,
-        "aws:CurrentTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "aws:CurrentTime": current_time(now),
         "aws:EpochTime": int(now),
         "aws:SecureTransport": req.scheme == "https",
     }

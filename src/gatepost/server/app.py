@@ -6,6 +6,7 @@ back into ASGI messages, so a leaner server can replace uvicorn without touching
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
@@ -16,6 +17,7 @@ from urllib.parse import unquote
 
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.gateway import Gateway
+from gatepost.idp.endpoints import mount as mount_idp
 from gatepost.observe.access_log import AccessLog, record
 from gatepost.observe.integration_counts import ENDPOINT as CALLS_ENDPOINT
 from gatepost.observe.integration_counts import IntegrationCalls
@@ -51,6 +53,7 @@ class GatewayApp:
         }
         self.calls = IntegrationCalls(gateway)
         self.internal[CALLS_ENDPOINT] = self.calls.handle
+        mount_idp(self.internal, gateway)  # idp/endpoints.py: /_gatepost/idp when the config has user_pools
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -99,6 +102,9 @@ class GatewayApp:
         started = time.perf_counter()
         req = self.request(scope)
         if req.path.startswith(RESERVED):
+            if self._check_size(scope) is None:  # internal endpoints may read a body (the built-in user pool)
+                with contextlib.suppress(BodyTooLarge):
+                    req.body = await self._body(scope, receive)
             await self._send(send, await self._internal(req))
             return
         error = self._check_size(scope)

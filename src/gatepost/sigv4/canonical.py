@@ -17,9 +17,15 @@ def payload_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
 
 
+def _trimmed(value: str) -> str:
+    value = value.strip()
+    # printable and no double space: no whitespace but single ASCII spaces, nothing to collapse (the usual case)
+    return value if value.isprintable() and "  " not in value else _SPACES.sub(" ", value)
+
+
 def header_value(values: list[str]) -> str:
     """Values of one header: each trimmed, inner whitespace runs collapsed, joined with commas in order."""
-    return ",".join(_SPACES.sub(" ", v.strip()) for v in values)
+    return _trimmed(values[0]) if len(values) == 1 else ",".join(_trimmed(v) for v in values)
 
 
 def canonical_headers(headers: Iterable[tuple[str, str]], signed: tuple[str, ...]) -> str:

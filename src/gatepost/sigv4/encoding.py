@@ -8,12 +8,18 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 UNRESERVED = "-_.~"
+_PLAIN = re.compile(r"[A-Za-z0-9\-_.~]*")
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9\-_.~/]*")
 
 
 def uri_encode(text: str, *, keep_slash: bool = False) -> str:
+    if (_PLAIN_PATH if keep_slash else _PLAIN).fullmatch(text):
+        return text  # nothing to encode (the common case): skip quote()'s per-character work
     return quote(text, safe=UNRESERVED + ("/" if keep_slash else ""))
 
 
@@ -36,7 +42,9 @@ def normalize_path(path: str) -> str:
     return normalized
 
 
+@lru_cache(maxsize=4096)
 def canonical_uri(path: str) -> str:
+    """Cached: a route's paths repeat, and the result depends on the path alone."""
     return uri_encode(normalize_path(path), keep_slash=True)
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections import OrderedDict
 
 
 def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.digest(key, text.encode("utf-8"), "sha256")
 
 
 def derive_signing_key(secret: str, date: str, region: str, service: str) -> bytes:
@@ -17,7 +16,7 @@ def derive_signing_key(secret: str, date: str, region: str, service: str) -> byt
 
 
 def signature(signing_key: bytes, sts: str) -> str:
-    return hmac.new(signing_key, sts.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(signing_key, sts.encode("utf-8"), "sha256").hex()  # one-shot: OpenSSL, no HMAC object
 
 
 class SigningKeyCache:

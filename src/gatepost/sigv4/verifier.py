@@ -9,10 +9,8 @@ from what was received: `req.raw_path`, the raw query, the received headers and 
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import hmac
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +21,7 @@ from gatepost.sigv4 import messages as msg
 from gatepost.sigv4.canonical import canonical_request, payload_hash, string_to_sign
 from gatepost.sigv4.encoding import uri_encode
 from gatepost.sigv4.keys import SigningKeyCache, signature
-from gatepost.sigv4.params import SignatureParams, has_signature, parse, well_formed_signature
+from gatepost.sigv4.params import SignatureParams, amz_epoch, has_signature, parse, well_formed_signature
 
 SKEW_SECONDS = 300
 _REDACTED = "<redacted>"
@@ -39,10 +37,11 @@ class Credential:
     session_token_sha256: bytes | None = field(default=None, repr=False)  # temporary credentials only
     expires_at: float | None = None
     identity: Any = None
+    # the signing-key cache's guard against a re-issued secret; computed once per snapshot, not per request
+    secret_digest: bytes = field(init=False, repr=False, compare=False)
 
-    @property
-    def secret_digest(self) -> bytes:
-        return hashlib.sha256(self.secret.encode()).digest()[:8]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "secret_digest", hashlib.sha256(self.secret.encode()).digest()[:8])
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +51,6 @@ class VerifiedCaller:
 
 
 Lookup = Callable[[str], Credential | None]
-
-
-def _epoch(amz_date: str) -> float:
-    return float(calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ")))
 
 
 class SigV4Verifier:
@@ -103,7 +98,7 @@ class SigV4Verifier:
 
     def _check_time(self, p: SignatureParams) -> None:
         now = self.clock.now()
-        signed_at = _epoch(p.amz_date)
+        signed_at = amz_epoch(p.amz_date)
         if signed_at > now + SKEW_SECONDS:
             raise msg.not_yet_current(p.amz_date, now)
         if p.presigned:

@@ -73,8 +73,15 @@ def effective_limit(limit: int, offset: int, window: Window, attached_at: float)
     return limit
 
 
+_day_text: tuple[int, str] = (-1, "")  # the last day formatted (day_of runs per keyed request)
+
+
 def day_of(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
+    global _day_text
+    day = int(epoch // DAY)
+    if _day_text[0] != day:
+        _day_text = (day, time.strftime("%Y-%m-%d", time.gmtime(day * DAY)))
+    return _day_text[1]
 
 
 def days_between(first: str, last: str) -> list[str]:

@@ -8,8 +8,9 @@ with the key's own limit when it has one and AWS's `offset` in the initial windo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gatepost.gateway import RouteMatch
 from gatepost.stores.counters import Bucket, Quota
@@ -18,6 +19,7 @@ from gatepost.usage.keyring import Attachment
 from gatepost.usage.limiter import Window, effective_limit, quota_window
 
 ALL_METHODS = ("*", "ANY")
+LIMITS_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +35,22 @@ class CompiledPlan:
     throttle: tuple[float, int] | None
     quota: QuotaConfig | None
     methods: Mapping[tuple[str, str], tuple[float, int]]  # (resource path, METHOD | * | ANY) -> (rate, burst)
+    # (resource path, method, key id, attachment) -> (limits, valid from, valid until): the bucket and quota
+    # keys and the quota window are the same for every request of a key in one window; built once per window
+    _cache: dict[tuple[str, str, str, Attachment], tuple[Limits, float, float]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def limits(self, match: RouteMatch, key_id: str, att: Attachment, now: float) -> Limits:
-        return Limits(self._buckets(match, key_id, att), *self._quota(key_id, att, now))
+        k = (match.resource_path, match.method, key_id, att)
+        hit = self._cache.get(k)
+        if hit is not None and hit[1] <= now < hit[2]:
+            return hit[0]
+        limits = Limits(self._buckets(match, key_id, att), *self._quota(key_id, att, now))
+        if len(self._cache) >= LIMITS_CACHE_SIZE:
+            self._cache.clear()
+        window = limits.window
+        self._cache[k] = (limits, *((window.start, window.end) if window else (-math.inf, math.inf)))
+        return limits
 
     def _buckets(self, match: RouteMatch, key_id: str, att: Attachment) -> tuple[Bucket, ...]:
         path = match.resource_path

@@ -1,0 +1,124 @@
+"""In-process cost per route kind, without sockets: the bench's scenarios compiled into one gateway whose
+routes answer from a mock integration, and `pipeline.serve` called in a loop on pre-built requests.
+
+    .venv/bin/python bench/micro.py [--only JWT,SigV4] [--requests 20000] [--rounds 5]
+
+What it shows is the pipeline's own CPU per request (routing, authorizer, policy, usage gate,
+propagation, the mock answer); the HTTP rows of bench/run.py add the server and the upstream round trip.
+The difference between a scenario and the public route is its authorizer's in-situ cost. Run it pinned
+(`taskset -c 0`) for steadier figures; the median of the rounds is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+import cProfile  # noqa: E402  (before bench/ is on the path: bench/profile.py would shadow the stdlib's)
+import pstats  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+
+import run as bench  # noqa: E402
+from context import Context  # noqa: E402
+from scenarios import SCENARIOS, Scenario  # noqa: E402
+
+from gatepost.bootstrap import build_gateway  # noqa: E402
+from gatepost.pipeline import serve  # noqa: E402
+from gatepost.request import GatewayRequest  # noqa: E402
+
+HOST = "127.0.0.1:8080"
+MOCK = "{mock: {status: 200, body: ok}}"
+
+
+def requests_of(sc: Scenario) -> list[GatewayRequest]:
+    variants = sc.requests or [(sc.path, sc.headers)]
+    out = []
+    for target, headers in variants:
+        parts = urlsplit(target)
+        hdrs = (("host", HOST), *((k.lower(), v) for k, v in {**sc.headers, **headers}.items()))
+        out.append(GatewayRequest(method=sc.method, path=parts.path, query_string=parts.query, headers=hdrs,
+                                  request_id="bench", received_at=time.time()))
+    return out
+
+
+async def cost(gw: object, reqs: list[GatewayRequest], n: int) -> tuple[float, set[int]]:
+    statuses: set[int] = set()
+    k = len(reqs)
+    start = time.process_time()
+    for i in range(n):
+        response, _ = await serve(gw, reqs[i % k])  # type: ignore[arg-type]
+        statuses.add(response.status)
+    return (time.process_time() - start) / n * 1e6, statuses
+
+
+async def profile(gw: object, reqs: list[GatewayRequest], n: int, name: str) -> None:
+    """cProfile's view of the same loop (its overhead inflates small functions: read it for shares)."""
+    prof = cProfile.Profile()
+    prof.enable()
+    await cost(gw, reqs, n)
+    prof.disable()
+    print(f"--- {name}")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+
+
+async def measure(conf: Path, scenarios: list[Scenario], args: argparse.Namespace, ctx: Context) -> None:
+    gw = build_gateway(conf)
+    await gw.start()
+    try:
+        await asyncio.sleep(1.5)  # JWKS fetched, catalog snapshots loaded
+        for sc in scenarios:
+            if sc.prepare:
+                sc.prepare(ctx, sc, f"http://{HOST}")
+                await asyncio.sleep(1.5)  # the IAM caller minted by prepare reaches the directory snapshot
+            reqs = requests_of(sc)
+            await cost(gw, reqs, min(args.requests, 2000))  # warm-up (caches, first verifications)
+            if args.profile:
+                await profile(gw, reqs, args.requests, sc.name)
+                continue
+            rounds = [await cost(gw, reqs, args.requests) for _ in range(args.rounds)]
+            statuses = set().union(*(r[1] for r in rounds))
+            print(f"{statistics.median(r[0] for r in rounds):7.1f} µs  {sc.name}  (statuses {sorted(statuses)})",
+                  flush=True)
+    finally:
+        await gw.close()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--only", help="scenario names (substring, comma-separated)")
+    p.add_argument("--requests", type=int, default=20000)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--profile", action="store_true", help="print cProfile's top functions instead of timings")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gatepost-micro-") as t:
+        ctx = Context(Path(t))
+        try:
+            scenarios = [f(ctx) for f in SCENARIOS]
+            scenarios = [s for s in scenarios if not s.mix and not s.gateway and "Lambda-proxy" not in s.name]
+            if args.only:
+                wanted = [w.strip() for w in args.only.split(",")]
+                scenarios = [s for s in scenarios
+                             if any(w in s.name for w in wanted) or s.name.endswith("public route")]
+            conf = ctx.tmp / "gatepost-micro.yaml"
+            conf.write_text(bench.gateway_config(9, scenarios).replace('{http: "http://127.0.0.1:9"}', MOCK))
+            ctx.config = conf
+            for sc in scenarios:
+                if sc.setup:
+                    sc.setup(ctx, sc)
+            asyncio.run(measure(conf, scenarios, args, ctx))
+        finally:
+            ctx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,190 @@
+"""`gatepost users ...`: users of the built-in user pools (docs/user-pools.md).
+
+Passwords are read from standard input with `--password-stdin` (or given with `--password`, which
+leaves them in your shell history and the process list); the catalog keeps only argon2id hashes. A
+running gateway sees every change at once (users are read from the catalog at each sign-in).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from gatepost.cli.common import add_config_arg, open_from_args
+from gatepost.idp.core import IdpCore, secret_hash
+from gatepost.idp.errors import IdpError
+from gatepost.idp.local import PoolLookupError, find_pool, local_core
+from gatepost.idp.pool import Client, Pool
+from gatepost.idp.signin import SignIn
+
+Sub = argparse._SubParsersAction
+
+
+def _verb(sub: Sub, name: str, help: str, func: Any, password: bool = False) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=help)
+    add_config_arg(p)
+    p.add_argument("--pool", help="the pool's name under user_pools: or its id (default: the only pool)")
+    if password:
+        g = p.add_mutually_exclusive_group()
+        g.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        g.add_argument("--password", help="the password (visible in shell history: prefer --password-stdin)")
+    p.set_defaults(func=func)
+    return p
+
+
+def add_parser(sub: Sub) -> None:
+    p = sub.add_parser("users", help="users of the built-in user pools", description=__doc__)
+    verbs = p.add_subparsers(dest="users_verb", metavar="USERS_VERB")
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+    v = _verb(verbs, "create", "create a user; without a password a temporary one is generated and shown once "
+                               "(the user must change it at first sign-in)", _create, password=True)
+    v.add_argument("username")
+    v.add_argument("--temporary", action="store_true", help="the given password is temporary (FORCE_CHANGE_PASSWORD)")
+    v.add_argument("--attribute", action="append", metavar="NAME=VALUE",
+                   help="e.g. email=a@example.com, custom:tier=gold")
+    v.add_argument("--group", action="append", metavar="GROUP", help="add the user to this declared group")
+
+    v = _verb(verbs, "add-to-group", "add a user to a group declared under the pool's groups:", _add_to_group)
+    v.add_argument("username")
+    v.add_argument("group")
+
+    v = _verb(verbs, "set-password", "set a user's password (permanent unless --temporary)", _set_password,
+              password=True)
+    v.add_argument("username")
+    v.add_argument("--temporary", action="store_true", help="the user must change it at next sign-in")
+
+    v = _verb(verbs, "token", "sign a user in with their password (USER_PASSWORD_AUTH) and print the tokens",
+              _token, password=True)
+    v.add_argument("username")
+    v.add_argument("--client", help="app client name or id (default: the pool's first client)")
+    v.add_argument("--print", dest="show", choices=["json", "access", "id", "refresh"], default="json",
+                   help="json (default: Cognito's AuthenticationResult), or one token alone")
+
+    v = _verb(verbs, "list", "list a pool's users (never passwords)", _list)
+    v.add_argument("--json", action="store_true")
+
+
+def _password(args: argparse.Namespace, required: bool) -> str | None:
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\r\n")
+    if getattr(args, "password", None):
+        return str(args.password)
+    if required:
+        raise ValueError("give the password with --password-stdin (or --password)")
+    return None
+
+
+def _attributes(items: list[str] | None) -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            raise ValueError(f"--attribute {item!r}: use NAME=VALUE")
+        out[name] = value
+    return out
+
+
+def _guard(fn: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        ctx = open_from_args(args)
+        try:
+            core = local_core(ctx.config, ctx.catalog, ctx.config_dir)
+            return int(fn(args, core, find_pool(core, args.pool)) or 0)
+        except IdpError as exc:
+            print(f"gatepost users: {exc.type}: {exc.message}", file=sys.stderr)
+            return 1
+        except (PoolLookupError, ValueError) as exc:
+            print(f"gatepost users: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            ctx.catalog.close()
+    return run
+
+
+@_guard
+def _create(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
+    given = _password(args, required=False)
+    now = time.time()
+    if given is not None and not args.temporary:
+        doc = core.users.create(pool, args.username, _attributes(args.attribute), now=now, password=given)
+        shown = None
+    else:
+        from gatepost.idp.passwords import generate_password
+
+        shown = given if given is not None else generate_password(pool.config.password_policy)
+        doc = core.users.create(pool, args.username, _attributes(args.attribute), now=now, temporary_password=shown)
+    for group in args.group or []:
+        core.users.add_to_group(pool, args.username, group, now=now)
+    print(f"user {doc['username']} in pool {pool.name}: sub {doc['sub']}, {doc['status']}"
+          + (f", groups {', '.join(args.group)}" if args.group else ""))
+    if shown is not None and given is None:
+        print(f"  temporary password (shown once; the user sets a new one at first sign-in): {shown}")
+    return 0
+
+
+@_guard
+def _add_to_group(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
+    doc = core.users.add_to_group(pool, args.username, args.group, now=time.time())
+    print(f"user {doc['username']}: groups {', '.join(doc['groups'])}")
+    return 0
+
+
+@_guard
+def _set_password(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
+    password = _password(args, required=True)
+    assert password is not None
+    doc = core.users.set_password(pool, args.username, password, permanent=not args.temporary, now=time.time())
+    print(f"user {doc['username']}: password set, {doc['status']}")
+    return 0
+
+
+def _client(pool: Pool, name: str | None) -> Client:
+    if name is None:
+        return next(iter(pool.clients.values()))
+    found = pool.client_named(name) or pool.clients.get(name)
+    if found is None:
+        raise ValueError(f"no client {name!r} in pool {pool.name} (clients: "
+                         f"{', '.join(c.name for c in pool.clients.values())})")
+    return found
+
+
+@_guard
+def _token(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
+    password = _password(args, required=True)
+    client = _client(pool, args.client)
+    core.ensure()
+    core.load_keys()
+    core.load_secrets()
+    params = {"USERNAME": args.username, "PASSWORD": password}
+    if client.confidential and client.client_id in core.secrets:
+        params["SECRET_HASH"] = secret_hash(core.secrets[client.client_id], args.username, client.client_id)
+    answer = SignIn(core).password(client.client_id, params, source="cli")
+    result = answer.get("AuthenticationResult")
+    if result is None:
+        print(f"gatepost users: {answer.get('ChallengeName')}: the user must choose a new password first "
+              "(gatepost users set-password, or RespondToAuthChallenge)", file=sys.stderr)
+        return 1
+    key = {"access": "AccessToken", "id": "IdToken", "refresh": "RefreshToken"}.get(args.show)
+    if key is not None and key not in result:
+        print(f"gatepost users: the client issues no {args.show} token", file=sys.stderr)
+        return 1
+    print(result[key] if key else json.dumps(result, indent=2))
+    return 0
+
+
+@_guard
+def _list(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
+    users = sorted(core.users.all(pool), key=lambda d: str(d["username"]).lower())
+    rows = [{"username": d["username"], "sub": d["sub"], "status": d["status"], "enabled": d.get("enabled", True),
+             "groups": d.get("groups", []), "attributes": d.get("attributes", {})} for d in users]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        print(f"{row['username']}\t{row['status']}\t{'enabled' if row['enabled'] else 'disabled'}\t"
+              f"{','.join(row['groups']) or '-'}\t{row['sub']}")
+    return 0
