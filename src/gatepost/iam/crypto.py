@@ -65,17 +65,28 @@ def _read_or_create(path: Path) -> bytes:
 
 
 class SecretBox:
-    def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
+    """Seals and unseals secrets. The key file is read (or created) when a secret is first sealed or
+    unsealed, so merely loading a config (`gatepost check`) writes nothing."""
+
+    def __init__(self, key: bytes | None = None, key_file: Path | None = None) -> None:
+        self._key_file = key_file
+        self._aead_obj = AESGCM(key) if key is not None else None
+
+    @property
+    def _aead(self) -> AESGCM:
+        if self._aead_obj is None:
+            assert self._key_file is not None
+            if self._key_file.exists() and self._key_file.stat().st_mode & 0o077:
+                log.warning("iam.master_key_permissions path=%s hint='chmod 600'", self._key_file)
+            self._aead_obj = AESGCM(_read_or_create(self._key_file))
+        return self._aead_obj
 
     @classmethod
     def open(cls, key_file: Path) -> SecretBox:
         env = os.environ.get(ENV_VAR)
         if env:
             return cls(_decode(env))
-        if key_file.exists() and key_file.stat().st_mode & 0o077:
-            log.warning("iam.master_key_permissions path=%s hint='chmod 600'", key_file)
-        return cls(_read_or_create(key_file))
+        return cls(key_file=key_file)
 
     @classmethod
     def for_catalog(cls, catalog: Catalog, config_dir: Path) -> SecretBox:
