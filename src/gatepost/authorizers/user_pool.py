@@ -66,11 +66,13 @@ class UserPoolAuthorizerConfig(TokenAuthorizerFields):
 class UserPoolAuthorizer(TokenAuthorizer):
     kind = "user_pool"
 
-    def __init__(self, *args: Any, app_clients: frozenset[str], revoked: Revoked | None = None, **kw: Any) -> None:
+    def __init__(self, *args: Any, app_clients: frozenset[str], revoked: Revoked | None = None,
+                 builtin: str | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.app_clients = app_clients
         self.rest = self.api.flavour == "rest"
         self.revoked = revoked
+        self.builtin = builtin  # "NAME (pool id)" of a built-in pool, for describe()
 
     def check_token(self, verified: Verified, route: Route) -> None:
         if self.revoked is not None and self.revoked(verified.claims):
@@ -114,10 +116,21 @@ class UserPoolAuthorizer(TokenAuthorizer):
         return GatewayError(ResponseType.UNAUTHORIZED, reason)
 
     def describe(self) -> dict[str, Any]:
+        if self.builtin:
+            return builtin_facts(self.builtin, str(self.token_source), self.revoked is not None)
         issuer = next(iter(self.verifier.issuers))
         return {"kind": "user_pool", "identity_source": str(self.token_source), "owner": f"the user pool {issuer}",
                 "cost": "signature check per new token; cached until exp", "coupling": "Cognito-shaped tokens",
                 "propagates": "claims, scopes"}
+
+
+def builtin_facts(label: str, token_source: str, check_revocation: bool) -> dict[str, str]:
+    """explain's facts for a `builtin:` authorizer (explain/facts.py keeps its default in step)."""
+    cost = "in-process keys, no fetch; signature check per new token, cached until exp"
+    return {"kind": "user_pool", "identity_source": token_source, "owner": f"this gateway's built-in pool {label}",
+            "cost": cost + ("; revoked-session lookup" if check_revocation else ""),
+            "coupling": "one built-in pool (Cognito-shaped tokens)",
+            "propagates": "claims (incl. cognito:groups, cognito:roles), scopes"}
 
 
 def build(name: str, config: UserPoolAuthorizerConfig, ctx: BuildContext) -> Authorizer:
@@ -153,8 +166,10 @@ def _build_builtin(name: str, config: UserPoolAuthorizerConfig, ctx: BuildContex
                              max_token_bytes=config.max_token_bytes, groups_claim=config.groups_claim,
                              cache_size=config.token_cache_size)
     drop_revoked_from(verifier.cache, pool)
+    found = pool.pools.pool(config.builtin)
+    label = f"{config.builtin} ({found.pool_id})" if found is not None else config.builtin
     return UserPoolAuthorizer(name, ctx.api, parse_token_source(config.identity_source), verifier,
-                              app_clients=clients, revoked=pool.revoked)
+                              app_clients=clients, revoked=pool.revoked, builtin=label)
 
 
 KIND = kind("user_pool", UserPoolAuthorizerConfig, build)

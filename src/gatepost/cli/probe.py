@@ -1,10 +1,11 @@
 """`gatepost probe URL --config CONFIG`: against a running gateway, send every protected route (path
 parameters filled with sample values) requests it must refuse: no credentials, a garbage bearer token,
-an expired token (with --jwt-key), a token from an unknown issuer, a SigV4 request with a bad signature,
-a missing and a wrong API key, and another method on the same path when a public route would catch it.
-A route passes when every attempt gets a 4xx and its integration was not called (read from the
-gateway's /_gatepost/integration-calls, loopback only). A 5xx is a finding; a 2xx or an integration
-call is a failure. Exits 1 when any route failed (or had findings, with --strict)."""
+an expired token (a built-in pool's own key from the config's catalog and master key, or --jwt-key), a
+revoked session's token (built-in pool routes with check_revocation), a token from an unknown issuer, a
+SigV4 request with a bad signature, a missing and a wrong API key, and another method on the same path
+when a public route would catch it. A route passes when every attempt gets a 4xx and its integration
+was not called (read from the gateway's /_gatepost/integration-calls, loopback only). A 5xx is a
+finding; a 2xx or an integration call is a failure. Exits 1 when any route failed (or had findings, with --strict)."""
 
 from __future__ import annotations
 
@@ -38,11 +39,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from gatepost.explain.jwt_mint import load_key
     from gatepost.explain.load import load_or_exit
+    from gatepost.explain.pool_keys import read_pool_keys
     from gatepost.explain.probe import FAIL, FINDING, Unreachable, render, run_probe
     from gatepost.explain.probe_plan import ProbeOptions
 
     loaded = load_or_exit(args.config, args.bindings)
     options = ProbeOptions(now=time.time(), jwt_kid=args.jwt_kid)
+    options.pool_keys = read_pool_keys(loaded, options.now)
     try:
         if args.jwt_key:
             options.jwt_key = load_key(args.jwt_key)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from gatepost.authorizers.pending import PendingAuthorizer
+from gatepost.explain.audit_pools import builtin_pool, pool_findings
+from gatepost.explain.finding import SEVERITIES, Finding, rank
 from gatepost.explain.load import Loaded
 from gatepost.gateway import Api, Route
 
-SEVERITIES = ("info", "low", "medium", "high")
 BUSY_RPS = 50.0  # a route throttled at or above this rate is "busy" for the uncached-Lambda rule
 LONG_TTL = 900  # seconds: beyond this a revoked credential keeps working too long
 HEALTH_PATHS = re.compile(r"^/(health|healthz|ping|status|ready|livez|readyz)$")
@@ -24,28 +24,11 @@ ROUTE_DISCRIMINATORS = ("context.resourcePath", "context.httpMethod", "context.r
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "ANY"})
 
 
-@dataclass(frozen=True)
-class Finding:
-    severity: str
-    rule: str
-    api: str
-    target: str  # a route key, an authorizer name, or "(api)"
-    message: str
-    fix: str
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-
-def rank(severity: str) -> int:
-    return SEVERITIES.index(severity)
-
-
 def audit(loaded: Loaded) -> list[Finding]:
     findings: list[Finding] = []
     for api in loaded.gateway.apis:
-        for rule in (public_routes, api_key_only, lambda_caching, shared_cache, jwt_settings, logged_sources,
-                     resource_policy, mixed_kinds, pending_kinds, unused_authorizers):
+        for rule in (public_routes, api_key_only, lambda_caching, shared_cache, jwt_settings, pool_findings,
+                     logged_sources, resource_policy, mixed_kinds, pending_kinds, unused_authorizers):
             findings.extend(rule(loaded, api))
     findings.sort(key=lambda f: (-rank(f.severity), f.api, f.rule, f.target))
     return findings
@@ -135,9 +118,18 @@ def jwt_settings(loaded: Loaded, api: Api) -> Iterator[Finding]:
                               "can mint tokens, and key confusion attacks become possible",
                               "allow only asymmetric algorithms (RS256, ES256)")
         if auth.kind == "user_pool" and not getattr(cfg, "app_clients", None) and api.flavour == "rest":
-            yield Finding("low", "user_pool.any_client", api.name, name,
-                          "tokens of every app client of the pool are accepted",
-                          "list app_clients to accept only yours")
+            yield from _any_client(loaded, api, name, cfg)
+
+
+def _any_client(loaded: Loaded, api: Api, name: str, cfg: Any) -> Iterator[Finding]:
+    """A built-in pool with one client: that client is the only one there is, nothing to pin yet."""
+    pool = builtin_pool(loaded, cfg)
+    if pool is not None and len(pool.clients) < 2:
+        return
+    clients = f" ({', '.join(c.name for c in pool.clients.values())})" if pool is not None else ""
+    yield Finding("low", "user_pool.any_client", api.name, name,
+                  f"tokens of every app client of the pool{clients} are accepted",
+                  "list app_clients to accept only yours")
 
 
 def logged_sources(loaded: Loaded, api: Api) -> Iterator[Finding]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gatepost.authorizers.base import Authorizer
+from gatepost.authorizers.user_pool import builtin_facts
 
 FACT_KEYS = ("identity_source", "owner", "cost", "coupling", "propagates")
 
@@ -22,6 +23,9 @@ def _jwt(cfg: Any) -> dict[str, str]:
 
 
 def _user_pool(cfg: Any) -> dict[str, str]:
+    if getattr(cfg, "builtin", None):  # the pool's id is known once compiled: describe() names it
+        return builtin_facts(str(cfg.builtin), getattr(cfg, "identity_source", "header.authorization"),
+                             bool(getattr(cfg, "check_revocation", False)))
     return {"identity_source": getattr(cfg, "identity_source", "header.authorization"),
             "owner": f"the user pool {getattr(cfg, 'issuer', None) or '?'}", "cost": "native check",
             "coupling": "one user pool", "propagates": "claims"}

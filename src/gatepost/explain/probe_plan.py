@@ -5,7 +5,8 @@ the compiled gateway (path parameters filled with sample values). Every one must
 |---|---|---|
 | no_credentials | every protected route | nothing |
 | garbage_bearer | every protected route | `Bearer <garbage>`, garbage in every header/query identity source |
-| expired_token | jwt / user_pool routes | an expired token of the route's issuer (needs its key: `--jwt-key`) |
+| expired_token | jwt / user_pool routes | an expired token of the issuer (a built-in pool's key, else `--jwt-key`) |
+| revoked_token | builtin pool routes with check_revocation | a live token of a session the pool revoked |
 | wrong_issuer | every protected route | a well-formed RS256 token from an issuer nobody trusts |
 | bad_sigv4 | every protected route | a SigV4 `Authorization` header whose signature does not verify |
 | missing_api_key | routes requiring a key | no `x-api-key` |
@@ -22,8 +23,9 @@ from urllib.parse import quote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gatepost.explain import jwt_mint
+from gatepost.explain import jwt_mint, pool_mint
 from gatepost.explain.load import Loaded, sample_method, sample_path
+from gatepost.explain.pool_keys import PoolKey
 from gatepost.explain.sigv4_sign import bad_signature_headers
 from gatepost.gateway import Api, Route
 
@@ -38,6 +40,7 @@ class ProbeOptions:
     jwt_kid: str = "gatepost-probe"
     sigv4_credentials: tuple[str, str] | None = None
     now: float = 0.0
+    pool_keys: dict[str, PoolKey | str] = field(default_factory=dict)  # built-in pool -> key, or why none
 
 
 @dataclass
@@ -112,6 +115,8 @@ def route_attempts(loaded: Loaded, api: Api, route: Route, host: str, options: P
     out = [attempt("no_credentials")]
     out.append(attempt("garbage_bearer", *_with_identity(garbage(), cfg)))
     out.append(_expired(attempt, route, cfg, options))
+    if getattr(cfg, "builtin", None) and getattr(cfg, "check_revocation", False):
+        out.append(_revoked(attempt, route, cfg, options))
     wrong = jwt_mint.mint(jwt_mint.throwaway_key(), jwt_mint.claims_for(
         jwt_mint.WRONG_ISSUER, _issuer_and_audience(cfg)[1], options.now, expired=False))
     out.append(attempt("wrong_issuer", *_with_identity(wrong, cfg)))
@@ -126,14 +131,43 @@ def route_attempts(loaded: Loaded, api: Api, route: Route, host: str, options: P
 
 
 def _expired(attempt: Any, route: Route, cfg: Any, options: ProbeOptions) -> Attempt:
+    if route.authorizer.kind == "lambda":
+        return _expired_for_custom_code(attempt, route, cfg, options)
     if route.authorizer.kind not in TOKEN_KINDS:
         return attempt("expired_token", skipped=f"a {route.authorizer.kind} authorizer takes no JWT")
+    builtin = getattr(cfg, "builtin", None)
+    pool_key = options.pool_keys.get(builtin) if builtin else None
+    if isinstance(pool_key, PoolKey):
+        token = pool_mint.expired_token(pool_key, route, list(cfg.app_clients), options.now)
+        return attempt("expired_token", *_with_identity(token, cfg))
     issuer, audience = _issuer_and_audience(cfg)
     if options.jwt_key is None or issuer is None:
-        return attempt("expired_token", skipped="no key to mint with (pass the issuer's key: --jwt-key)")
+        why = (pool_key or f"the built-in pool {builtin}'s key was not read") if builtin else ""
+        return attempt("expired_token", skipped=why or "no key to mint with (pass the issuer's key: --jwt-key)")
     token = jwt_mint.mint(options.jwt_key, jwt_mint.claims_for(issuer, audience, options.now, expired=True),
                           options.jwt_kid)
     return attempt("expired_token", *_with_identity(token, cfg))
+
+
+def _expired_for_custom_code(attempt: Any, route: Route, cfg: Any, options: ProbeOptions) -> Attempt:
+    """Lambda authorizers often check the built-in pool's tokens themselves: send them the first pool's expired
+    access token (custom code that forgets `exp` lets it through)."""
+    pool_key = next((k for k in options.pool_keys.values() if isinstance(k, PoolKey)), None)
+    if pool_key is None:
+        return attempt("expired_token", skipped="a lambda authorizer: no built-in pool key to mint with")
+    token = pool_mint.expired_token(pool_key, route, [], options.now, access=True)
+    return attempt("expired_token", *_with_identity(token, cfg))
+
+
+def _revoked(attempt: Any, route: Route, cfg: Any, options: ProbeOptions) -> Attempt:
+    pool_key = options.pool_keys.get(cfg.builtin)
+    if not isinstance(pool_key, PoolKey):
+        return attempt("revoked_token", skipped=pool_key or f"the built-in pool {cfg.builtin}'s key was not read")
+    token = pool_mint.revoked_token(pool_key, route, list(cfg.app_clients), options.now)
+    if token is None:
+        return attempt("revoked_token", skipped=f"the pool {cfg.builtin} has no revoked session to imitate "
+                                                "(revoke one: RevokeToken / GlobalSignOut)")
+    return attempt("revoked_token", *_with_identity(token, cfg))
 
 
 def _other_method(api: Api, route: Route, path: str, headers: dict[str, str]) -> Attempt | None:
