@@ -66,3 +66,14 @@ def test_derived_ids_are_stable_and_cognito_shaped() -> None:
     client = derived_client_id(pool_id, "app")
     assert len(client) == 26 and client.isalnum() and client == client.lower()
     assert client != derived_client_id(pool_id, "other")
+
+
+def test_machine_clients_get_no_user_sign_in_flows_unless_named() -> None:
+    from gatepost.idp.config import AUTH_FLOWS, ClientConfig
+
+    machine = ClientConfig(generate_secret=True, oauth_flows=["client_credentials"], scopes=["payments/read"])
+    assert machine.auth_flows == []
+    both = ClientConfig(generate_secret=True, oauth_flows=["client_credentials"], scopes=["payments/read"],
+                        auth_flows=["USER_PASSWORD_AUTH"])
+    assert both.auth_flows == ["USER_PASSWORD_AUTH"]
+    assert ClientConfig().auth_flows == list(AUTH_FLOWS)

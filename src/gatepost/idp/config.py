@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -64,6 +64,14 @@ class ClientConfig(StrictModel):
     scopes: list[str] = Field([], description="resource-server scopes the client may request (client_credentials)")
     user_scopes: list[str] = Field([], description="scopes added to user access tokens, as Cognito's OAuth flows "
                                                    "or a pre-token-generation trigger would")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _machine_clients_sign_in_no_users(cls, data: Any) -> Any:
+        """A client_credentials client gets no user sign-in flows unless it names them."""
+        if isinstance(data, dict) and data.get("oauth_flows") and "auth_flows" not in data:
+            return {**data, "auth_flows": []}
+        return data
 
     @field_validator("auth_flows")
     @classmethod
