@@ -31,7 +31,7 @@ PEERS = HERE / ".peers"
 API_KEY = "BenchPeerKey0123456789abcdefABCDEF012345"
 TOKEN = "Bearer bench-lambda-token-0001"
 
-Row = tuple[str, str, int, dict[str, str], str]  # name, url, pid, headers, note
+Row = tuple[str, str, int, dict[str, str], str, int | None]  # name, url, pid, headers, note, connections
 
 # (peer row prefix, the Gatepost row it is compared with, the comparison's label)
 PAIRS = [
@@ -166,11 +166,11 @@ def serverless_offline(ctx: Context, up_port: int) -> Peer | None:
     base = f"http://127.0.0.1:{http_port}"
     note = "serverless-offline 13 (serverless 3), Node 20 handler"
     peer.made = [
-        ("serverless-offline open route", f"{base}/open", proc.pid, {}, f"{note} answering ok"),
+        ("serverless-offline open route", f"{base}/open", proc.pid, {}, f"{note} answering ok", None),
         ("serverless-offline TOKEN authorizer, TTL 300", f"{base}/authd", proc.pid, {"Authorization": TOKEN},
-         f"{note}; Node TOKEN authorizer, resultTtlInSeconds 300"),
+         f"{note}; Node TOKEN authorizer, resultTtlInSeconds 300", None),
         ("serverless-offline API key", f"{base}/keyed", proc.pid, {"x-api-key": API_KEY},
-         f"{note}; private: true (x-api-key)"),
+         f"{note}; private: true (x-api-key)", None),
     ]
     check_enforced(peer.made)
     return peer
@@ -198,7 +198,8 @@ def ministack(ctx: Context, up_port: int) -> Peer | None:
               "bench/.peers/ministack/bin/pip install ministack)", file=sys.stderr)
         return None
     port = ctx.port("ministack")
-    env = {"GATEWAY_PORT": str(port), "MINISTACK_HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "PERSIST_STATE": "0"}
+    env = {"GATEWAY_PORT": str(port), "MINISTACK_HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "PERSIST_STATE": "0",
+           "TMPDIR": str(ctx.tmp)}  # its Lambda code folders go to the bench's temp dir, removed at the end
     proc = start([*taskset(0), str(python), "-m", "ministack"], ctx.tmp, port, env={**_env(), **env},
                   name="ministack", timeout=60)
     peer = Peer("MiniStack", proc)
@@ -250,12 +251,14 @@ def _ministack_setup(ctx: Context, port: int, up_port: int, pid: int) -> list[Ro
         _wait_http(f"{base}/{path}", headers, 30)
     note = "MiniStack 1.5 (Python, hypercorn), one process"
     return [
-        ("MiniStack open route", f"{base}/open", pid, {}, f"{note}; HTTP_PROXY to the same upstream"),
-        ("MiniStack Lambda-proxy route", f"{base}/fn", pid, {}, f"{note}; AWS_PROXY Python function (warm worker)"),
+        ("MiniStack open route", f"{base}/open", pid, {}, f"{note}; HTTP_PROXY to the same upstream", None),
+        ("MiniStack Lambda-proxy route (c=4)", f"{base}/fn", pid, {},
+         f"{note}; AWS_PROXY Python function; at c=4: at c=50 its Lambda workers exit ('Worker process exited "
+         "immediately') and no request completes", 4),
         ("MiniStack TOKEN authorizer, TTL 300", f"{base}/authd", pid, {"Authorization": TOKEN},
-         f"{note}; Python TOKEN authorizer, authorizerResultTtlInSeconds 300; HTTP_PROXY"),
+         f"{note}; Python TOKEN authorizer, authorizerResultTtlInSeconds 300; HTTP_PROXY", None),
         ("MiniStack API key + usage plan", f"{base}/keyed", pid, {"x-api-key": API_KEY},
-         f"{note}; apiKeyRequired, usage plan; HTTP_PROXY"),
+         f"{note}; apiKeyRequired, usage plan; HTTP_PROXY", None),
     ]
 
 
@@ -286,7 +289,7 @@ def _status(url: str, headers: dict[str, str]) -> int:
 
 def check_enforced(rows: list[Row]) -> None:
     """A peer's authorizer and key rows must refuse what they should, or their figures mean nothing."""
-    for name, url, _, headers, _ in rows:
+    for name, url, _, headers, _, _ in rows:
         if "Authorization" in headers:
             got = (_status(url, {}), _status(url, {"Authorization": "Basic nope"}))
             if got[0] != 401 or got[1] not in (401, 403):

@@ -49,7 +49,8 @@ def main() -> int:
         cpu = f"  {r['rps']:,.0f}/s" + (f", {r['cpu_us']:.0f} µs CPU" if r.get("cpu_us") else "")
         left.text(r["rps"], i, cpu, va="center", fontsize=7)
     right.barh(y, [r["p99_ms"] for r in rows], color=colours)
-    right.set_xlabel("p99 latency, ms (at saturation: queueing, not per-request overhead)")
+    right.set_xscale("log")  # the peers' p99 is seconds, Gatepost's milliseconds
+    right.set_xlabel("p99 latency, ms, log scale (at saturation: queueing, not per-request overhead)")
     fig.suptitle("Gatepost bench: grey = references (upstream, nginx, HAProxy), blue = Gatepost (native server), "
                  "red = Gatepost on uvicorn, orange = peers")
     fig.tight_layout()
