@@ -228,12 +228,13 @@ def test_slow_handler_does_not_stall_other_lambda_routes(rest: RunningGateway) -
 def test_bounded_pool_refuses_when_saturated() -> None:
     routes = """\
       - {route: "GET /held", public: true,
-         integration: {type: lambda, handler: "lambda_proxy.handlers:held", concurrency: 1, timeout_ms: 9000}}"""
+         integration: {type: lambda, handler: "lambda_proxy.handlers:held", concurrency: 1, max_waiting: 4,
+                       timeout_ms: 9000}}"""
     with run_gateway(api("rest", routes), config_dir=HERE) as gw, ThreadPoolExecutor(8) as pool:
         integration = gw.gateway.apis[0].routes[0].integration
         first = pool.submit(gw.get, "/held")
         assert handlers.ENTERED.wait(5)
-        waiting = [pool.submit(gw.get, "/held") for _ in range(4)]  # 4 x concurrency may wait
+        waiting = [pool.submit(gw.get, "/held") for _ in range(4)]  # max_waiting: 4 may wait
         deadline = time.monotonic() + 5
         while integration._pool._waiting < 4 and time.monotonic() < deadline:  # type: ignore[attr-defined]
             time.sleep(0.01)  # until the 4 callers are queued (a condition, not a delay)

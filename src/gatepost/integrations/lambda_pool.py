@@ -6,9 +6,9 @@
   handlers, or ones that may crash the interpreter: a crashed pool is replaced, the request gets 502/500.
 
 At most `concurrency` invocations run at once; a call waits for a slot until its own timeout, and
-beyond `4 x concurrency` waiting calls it is refused at once (Saturated). A timed-out invocation keeps
-its slot until the handler really returns (as on AWS, the function runs on after the gateway gave up),
-so a stuck handler can never make the pool unbounded.
+beyond `max_waiting` waiting calls (default `max(256, 16 x concurrency)`) it is refused at once
+(Saturated). A timed-out invocation keeps its slot until the handler really returns (as on AWS, the
+function runs on after the gateway gave up), so a stuck handler can never make the pool unbounded.
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ class InvokeTimeout(Exception):
 class HandlerPool:
     """Bounded admission in front of a runner; `invoke(event, timeout)` returns the handler's value."""
 
-    def __init__(self, runner: Runner, size: int) -> None:
+    def __init__(self, runner: Runner, size: int, max_waiting: int | None = None) -> None:
         self.runner = runner
         self.size = size
+        self.max_waiting = max_waiting if max_waiting is not None else max(256, 16 * size)
         self._slots: asyncio.Semaphore | None = None
         self._waiting = 0
 
@@ -78,7 +79,7 @@ class HandlerPool:
             raise Crashed() from None
 
     async def _acquire(self, slots: asyncio.Semaphore, timeout: float) -> None:
-        if slots.locked() and self._waiting >= 4 * self.size:
+        if slots.locked() and self._waiting >= self.max_waiting:
             raise Saturated()
         self._waiting += 1
         try:

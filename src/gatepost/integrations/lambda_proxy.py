@@ -52,6 +52,7 @@ class LambdaIntegrationConfig(StrictModel):
     function_name: str | None = None  # context.function_name; default from the handler's name
     isolation: Literal["threads", "processes"] = "threads"
     concurrency: int = Field(8, ge=1, le=256)  # handlers running at once (threads or processes)
+    max_waiting: int | None = Field(None, ge=0, le=100_000)  # calls queued for a slot; default max(256, 16 x)
     binary_media_types: list[str] = []  # REST's binaryMediaTypes: these request bodies arrive base64
 
 
@@ -85,7 +86,7 @@ class LambdaProxyIntegration(Integration):
         args = (self.config.handler, ctx.config_dir, self.function_name, arn, self.config.concurrency)
         runner: Runner = (ProcessRunner(*args) if self.config.isolation == "processes"
                           else ThreadRunner(handler, _is_async(handler), *args))
-        self._pool = HandlerPool(runner, self.config.concurrency)
+        self._pool = HandlerPool(runner, self.config.concurrency, self.config.max_waiting)
 
     async def start(self, services: Services) -> None:
         assert self._pool is not None, "lambda integration used without bind()"
