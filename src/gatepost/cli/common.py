@@ -42,3 +42,22 @@ def open_from_args(args: argparse.Namespace) -> CatalogContext:
         raise SystemExit(1) from None
     config_dir = path.resolve().parent
     return CatalogContext(config, path, config_dir, open_catalog(config.state.catalog, config_dir))
+
+
+Sub = argparse._SubParsersAction
+
+
+def verb_group(sub: Sub, name: str, help: str, description: str | None) -> Sub:
+    """`gatepost NAME VERB ...`: the group's parser prints its help (exit 2) when no verb is given."""
+    p = sub.add_parser(name, help=help, description=description)
+    verbs = p.add_subparsers(dest=f"{name}_verb", metavar=f"{name.upper()}_VERB")
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    return verbs
+
+
+def add_verb(verbs: Sub, name: str, help: str, func: object, *, config: bool = True) -> argparse.ArgumentParser:
+    v = verbs.add_parser(name, help=help, description=help)
+    if config:
+        add_config_arg(v)
+    v.set_defaults(func=func)
+    return v

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gatepost.cli.common import add_config_arg, open_from_args
+from gatepost.cli.common import add_config_arg, add_verb, open_from_args, verb_group
 from gatepost.iam.admin import IamAdmin, IamAdminError, IssuedKey
 from gatepost.iam.model import ACTIVE, INACTIVE, ROLES, USERS
 
@@ -38,9 +38,8 @@ def _tags(values: list[str] | None) -> dict[str, str]:
 
 
 def _verb(sub: Sub, name: str, help: str, func: Any, account: bool = True) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=help, description=help)
+    p = add_verb(sub, name, help, func, config=False)
     _common(p, account)
-    p.set_defaults(func=func)
     return p
 
 
@@ -50,9 +49,7 @@ def _credentials_format(p: argparse.ArgumentParser) -> None:
 
 
 def add_parser(sub: Sub) -> None:
-    p = sub.add_parser("iam", help="IAM users, roles, access keys, temporary credentials", description=__doc__)
-    verbs = p.add_subparsers(dest="iam_verb", metavar="IAM_VERB")
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    verbs = verb_group(sub, "iam", "IAM users, roles, access keys, temporary credentials", __doc__)
 
     v = _verb(verbs, "create-user", "create an IAM user", _create_user)
     v.add_argument("name")

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from gatepost.cli.common import add_config_arg, open_from_args
+from gatepost.cli.common import add_verb, open_from_args, verb_group
 from gatepost.idp.core import IdpCore
 from gatepost.idp.errors import IdpError
 from gatepost.idp.keys import add_key, key_docs, prune_keys
@@ -24,31 +24,22 @@ from gatepost.idp.state import client_secrets
 Sub = argparse._SubParsersAction
 
 
-def _verb(sub: Sub, name: str, help: str, func: Any) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=help, description=help)
-    add_config_arg(p)
-    p.set_defaults(func=func)
-    return p
-
-
 def add_parser(sub: Sub) -> None:
-    p = sub.add_parser("pools", help="built-in user pools: create, rotate signing keys, show", description=__doc__)
-    verbs = p.add_subparsers(dest="pools_verb", metavar="POOLS_VERB")
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    verbs = verb_group(sub, "pools", "built-in user pools: create, rotate signing keys, show", __doc__)
 
-    v = _verb(verbs, "create", "create a declared pool's record, client secrets and first signing key "
+    v = add_verb(verbs, "create", "create a declared pool's record, client secrets and first signing key "
                                "(new client secrets are shown once)", _create)
     v.add_argument("pool", help="the pool's name under user_pools: (or its pool id)")
 
-    v = _verb(verbs, "rotate-keys", "sign new tokens with a new key; the old key stays published until the "
+    v = add_verb(verbs, "rotate-keys", "sign new tokens with a new key; the old key stays published until the "
                                     "tokens it signed have expired", _rotate)
     v.add_argument("pool", help="the pool's name under user_pools: (or its pool id)")
 
-    v = _verb(verbs, "show", "a pool's id, issuer, clients, groups and keys (never secrets)", _show)
+    v = add_verb(verbs, "show", "a pool's id, issuer, clients, groups and keys (never secrets)", _show)
     v.add_argument("pool", nargs="?", help="the pool (default: the only one)")
     v.add_argument("--json", action="store_true")
 
-    v = _verb(verbs, "client-secret", "print a confidential client's secret (as DescribeUserPoolClient does)",
+    v = add_verb(verbs, "client-secret", "print a confidential client's secret (as DescribeUserPoolClient does)",
               _client_secret)
     v.add_argument("pool", help="the pool's name (or pool id)")
     v.add_argument("client", help="the client's name under clients: (or its client id)")

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from gatepost.cli.common import add_config_arg, open_from_args
+from gatepost.cli.common import add_verb, open_from_args, verb_group
 from gatepost.idp.core import IdpCore, secret_hash
 from gatepost.idp.errors import IdpError
 from gatepost.idp.local import PoolLookupError, find_pool, local_core
@@ -24,21 +24,17 @@ Sub = argparse._SubParsersAction
 
 
 def _verb(sub: Sub, name: str, help: str, func: Any, password: bool = False) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=help, description=help)
-    add_config_arg(p)
+    p = add_verb(sub, name, help, func)
     p.add_argument("--pool", help="the pool's name under user_pools: or its id (default: the only pool)")
     if password:
         g = p.add_mutually_exclusive_group()
         g.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
         g.add_argument("--password", help="the password (visible in shell history: prefer --password-stdin)")
-    p.set_defaults(func=func)
     return p
 
 
 def add_parser(sub: Sub) -> None:
-    p = sub.add_parser("users", help="users of the built-in user pools", description=__doc__)
-    verbs = p.add_subparsers(dest="users_verb", metavar="USERS_VERB")
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    verbs = verb_group(sub, "users", "users of the built-in user pools", __doc__)
 
     v = _verb(verbs, "create", "create a user; without a password a temporary one is generated and shown once "
                                "(the user must change it at first sign-in)", _create, password=True)
