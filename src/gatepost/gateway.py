@@ -55,6 +55,8 @@ class Api:
     cors: Cors | None = None
     api_key_source: str = "HEADER"
     arn_prefix: str = ""  # arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/
+    # RouteMatches of parameterless routes by (method, api path, raw api path): pipeline.route's memo
+    matches: dict[tuple[str, str, str], RouteMatch] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -94,9 +96,17 @@ class Gateway:
     propagation_prefix: str = "x-gatepost-"
     # requests that reached each route's integration (observe/integration_counts.py serves the sums)
     integration_calls: defaultdict[Route, int] = field(default_factory=lambda: defaultdict(int))
+    # the API when there is one, on every host, at "/": it serves every request (no host or path to look at)
+    only: Api | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if len(self.apis) == 1 and not self.apis[0].hosts and self.apis[0].base_path == "/":
+            self.only = self.apis[0]
 
     def find_api(self, host: str, path: str) -> tuple[Api, str] | None:
         """The API serving this host and path (longest base path wins), and the path relative to it."""
+        if self.only is not None:
+            return self.only, path or "/"
         hostname = host.rsplit(":", 1)[0].lower() if host and not host.endswith("]") else host.lower()
         for api in self.apis:  # sorted by compile: host-bound first, then longest base path
             if api.hosts and hostname not in api.hosts:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from gatepost.decision import Decision
+from gatepost.decision import Decision, Outcome
 from gatepost.errors import GatewayError, ResponseType
+from gatepost.gates import NO_POLICY, NO_THROTTLE, NO_USAGE
 from gatepost.gateway import Api, Gateway, RouteMatch, method_arn
 from gatepost.noroute import no_route_error
 from gatepost.propagate import outbound
@@ -22,6 +23,10 @@ from gatepost.responses import GatewayResponses
 log = logging.getLogger("gatepost.pipeline")
 
 NO_API_RESPONSES = GatewayResponses("rest", "", {})
+# memoized RouteMatches per API: parameterless routes, paths up to 256 characters (a few MB at most: the
+# keys are the client's paths), cleared when full
+_MATCHES_MAX = 2048
+_MATCHED_PATH_MAX = 256
 
 
 @dataclass(slots=True)
@@ -40,40 +45,63 @@ class Exchange:
 def route(api: Api | None, path: str, req: GatewayRequest, ex: Exchange) -> RouteMatch:
     if api is None:
         raise GatewayError(ResponseType.MISSING_AUTHENTICATION_TOKEN, "api.not_found")
-    m = api.table.match(req.method, path)
-    if m is None:
-        raise no_route_error(api.flavour, req)
-    raw = req.raw_path if api.base_path == "/" else req.raw_path[len(api.base_path):] or "/"
-    match = RouteMatch(api, m.value, req.method, m.path_params, path, raw, method_arn(api, req.method, path))
+    key = (req.method, path, req.raw_path)
+    match = api.matches.get(key)
+    if match is None:
+        match = _match(api, path, req)
+        if not match.path_params and len(req.raw_path) <= _MATCHED_PATH_MAX:  # same request line, same match
+            if len(api.matches) >= _MATCHES_MAX:
+                api.matches.clear()
+            api.matches[key] = match
     ex.match = match
     return match
 
 
+def _match(api: Api, path: str, req: GatewayRequest) -> RouteMatch:
+    m = api.table.match(req.method, path)
+    if m is None:
+        raise no_route_error(api.flavour, req)
+    raw = req.raw_path if api.base_path == "/" else req.raw_path[len(api.base_path):] or "/"
+    return RouteMatch(api, m.value, req.method, m.path_params, path, raw, method_arn(api, req.method, path))
+
+
 async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: Exchange) -> Response:
+    """The stages in AWS's order. A gate left at its pass-through default (gates.py) is not awaited."""
     match = route(api, path, req, ex)
     r = match.route
     assert api is not None
-    await api.policy.pre_check(req, match)  # explicit Deny on source IP / account: no authorizer call
-    await api.caller_throttle.admit(req, match)  # stage/route limits before any authorizer work
+    policy, usage = api.policy, api.usage
+    if policy is not NO_POLICY:
+        await policy.pre_check(req, match)  # explicit Deny on source IP / account: no authorizer call
+    if api.caller_throttle is not NO_THROTTLE:
+        await api.caller_throttle.admit(req, match)  # stage/route limits before any authorizer work
     decision = await r.authorizer.authorize(req, match)
     ex.decision = decision
-    decision = await api.policy.combine(req, match, decision)  # identity x resource policy
-    ex.decision = decision
-    decision.raise_if_rejected()
-    decision = await api.usage.admit(req, match, decision)  # api key, plan throttle, quota
-    ex.decision = decision
+    if policy is not NO_POLICY:
+        decision = await policy.combine(req, match, decision)  # identity x resource policy
+        ex.decision = decision
+    if decision.outcome is not Outcome.ALLOW:
+        decision.raise_if_rejected()
+    if usage is not NO_USAGE:
+        decision = await usage.admit(req, match, decision)  # api key, plan throttle, quota
+        ex.decision = decision
     gw.integration_calls[r] += 1  # observe/integration_counts.py (what `gatepost probe` checks)
     response = await r.integration.send(outbound(req, match, decision, gw.propagation_prefix))
-    extra_headers = await api.usage.record(match, decision, response.status)
-    if extra_headers:
-        response.headers.extend(extra_headers)
+    if usage is not NO_USAGE:
+        extra_headers = await usage.record(match, decision, response.status)
+        if extra_headers:
+            response.headers.extend(extra_headers)
     return response
 
 
 async def serve(gw: Gateway, req: GatewayRequest) -> tuple[Response, Exchange]:
     ex = Exchange(req)
     try:
-        api, path = gw.find_api(req.host, req.path) or (None, req.path)
+        api = gw.only
+        if api is not None:
+            path = req.path or "/"
+        else:
+            api, path = gw.find_api(req.host, req.path) or (None, req.path)
         ex.api = api
         if api is not None and api.cors is not None and api.cors.is_preflight(req):
             ex.reason = "cors.preflight"

@@ -24,10 +24,10 @@ from urllib.parse import quote
 
 import orjson
 
-from gatepost.decision import Decision
+from gatepost.decision import ANONYMOUS, Decision
 from gatepost.gateway import RouteMatch
 from gatepost.integrations.base import Outbound
-from gatepost.integrations.http_proxy import strip_hop_by_hop
+from gatepost.integrations.http_proxy import HOP_BY_HOP, strip_hop_by_hop
 from gatepost.request import GatewayRequest
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -73,8 +73,25 @@ def strip_reserved(headers: tuple[tuple[str, str], ...] | list[tuple[str, str]],
     return [(k, v) for k, v in headers if not k.startswith(prefix)]
 
 
+# an anonymous caller's headers (public routes) only vary by request id: the rest is built once per
+# (authorizer, kind, prefix), all three from the config
+_anonymous: dict[tuple[str, str, str], tuple[str, list[tuple[str, str]]]] = {}
+
+
+def _anonymous_headers(decision: Decision, prefix: str) -> tuple[str, list[tuple[str, str]]]:
+    key = (decision.authorizer, decision.kind, prefix)
+    hit = _anonymous.get(key)
+    if hit is None:
+        hit = _anonymous[key] = (prefix + "request-id", [(prefix + "authorizer", decision.authorizer or "-"),
+                                                           (prefix + "auth-type", decision.kind)])
+    return hit
+
+
 def identity_headers(req: GatewayRequest, decision: Decision, prefix: str) -> list[tuple[str, str]]:
     p = decision.principal
+    if p is ANONYMOUS:
+        name, fixed = _anonymous_headers(decision, prefix)
+        return [(name, req.request_id), *fixed]
     out = [(prefix + "request-id", req.request_id),
            (prefix + "authorizer", decision.authorizer or "-"),
            (prefix + "auth-type", decision.kind)]
@@ -97,5 +114,8 @@ def identity_headers(req: GatewayRequest, decision: Decision, prefix: str) -> li
 
 def outbound(req: GatewayRequest, match: RouteMatch, decision: Decision, prefix: str) -> Outbound:
     """`prefix` is lower-case (header names are compared lower-case)."""
-    client = strip_hop_by_hop(strip_reserved(req.headers, prefix))
+    if "connection" in req.header_map:  # it may name more headers to drop
+        client = strip_hop_by_hop(strip_reserved(req.headers, prefix))
+    else:
+        client = [(k, v) for k, v in req.headers if k not in HOP_BY_HOP and not k.startswith(prefix)]
     return Outbound(req, match, decision, client + identity_headers(req, decision, prefix), client)

@@ -27,6 +27,9 @@ def bearer_challenge(error: str, description: str, scope: str = "") -> dict[str,
     return {"www-authenticate": f'Bearer scope="{scope}" error="{error}" error_description="{description}"'}
 
 
+_ALLOWED_MAX = 4096
+
+
 class TokenAuthorizer(Authorizer):
     supports_scopes = True
     supports_groups = True
@@ -35,6 +38,7 @@ class TokenAuthorizer(Authorizer):
         super().__init__(name, api)
         self.token_source = token_source
         self.verifier = verifier
+        self._allowed: dict[tuple[int, bool], tuple[Verified, Decision]] = {}  # decisions of cache hits
 
     async def start(self) -> None:
         for source in self.verifier.sources():
@@ -58,10 +62,24 @@ class TokenAuthorizer(Authorizer):
         refusal = self.check_scopes(verified, route) or self.check_groups(verified, route)
         if refusal is not None:
             return refusal
+        if not cached:
+            return self._allow(verified, route, "allow")
+        # a cache hit is the same Verified object request after request: its Decision is built once (per
+        # route kind: with or without scopes). Keyed by identity, held with the object so the id stays its.
+        key = (id(verified), bool(route.scopes))
+        hit = self._allowed.get(key)
+        if hit is not None and hit[0] is verified:
+            return hit[1]
+        decision = self._allow(verified, route, "allow.cached")
+        if len(self._allowed) >= _ALLOWED_MAX:
+            self._allowed.clear()
+        self._allowed[key] = (verified, decision)
+        return decision
+
+    def _allow(self, verified: Verified, route: Route, outcome: str) -> Decision:
         principal = Principal(principal_id=verified.principal_id, claims=verified.claims,
                               scopes=verified.scopes if route.scopes else None)
-        reason = f"{self.kind}.allow.cached" if cached else f"{self.kind}.allow"
-        return Decision.allow(reason, authorizer=self.name, kind=self.kind, principal=principal,
+        return Decision.allow(f"{self.kind}.{outcome}", authorizer=self.name, kind=self.kind, principal=principal,
                               extra={"iss": verified.issuer.issuer})
 
     # ---- hooks -------------------------------------------------------------------------------------------

@@ -34,10 +34,14 @@ class HttpIntegrationConfig(StrictModel):
 
 def strip_hop_by_hop(headers: list[tuple[str, str]], drop: frozenset[str] = HOP_BY_HOP) -> list[tuple[str, str]]:
     """Without the names in `drop` (hop-by-hop headers by default), nor those `Connection` lists."""
-    listed = [v for k, v in headers if k == "connection"]
-    if listed:
-        drop = drop | {t.strip().lower() for v in listed for t in v.split(",")}
-    return [(k, v) for k, v in headers if k not in drop]
+    if "connection" not in drop:  # a Connection header itself is kept: the general form
+        named = {t.strip().lower() for k, v in headers if k == "connection" for t in v.split(",")}
+        return [(k, v) for k, v in headers if k not in drop and k not in named]
+    kept = [(k, v) for k, v in headers if k not in drop]
+    if len(kept) == len(headers):  # nothing dropped, so there is no Connection header: one pass
+        return kept
+    listed = {t.strip().lower() for k, v in headers if k == "connection" for t in v.split(",")} - drop
+    return [(k, v) for k, v in kept if k not in listed] if listed else kept
 
 
 def _split(url: str) -> tuple[Origin, str]:
@@ -89,12 +93,13 @@ class HttpProxyIntegration(Integration):
 
     def upstream_headers(self, out: Outbound) -> list[tuple[str, str]]:
         req = out.req
-        xff = req.header("x-forwarded-for")
+        get = req.header_map.get
+        xff = get("x-forwarded-for")
         headers = [(k, v) for k, v in out.headers if k not in _NOT_FORWARDED and not k.startswith("x-forwarded-")]
         headers.append(("x-forwarded-for", f"{xff}, {req.peer_ip}" if xff else req.peer_ip))
-        headers.append(("x-forwarded-proto", req.header("x-forwarded-proto") or req.scheme))
+        headers.append(("x-forwarded-proto", get("x-forwarded-proto") or req.scheme))
         if req.host:
-            headers.append(("x-forwarded-host", req.header("x-forwarded-host") or req.host))
+            headers.append(("x-forwarded-host", get("x-forwarded-host") or req.host))
         return headers
 
     async def send(self, out: Outbound) -> Response:

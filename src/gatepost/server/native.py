@@ -14,15 +14,17 @@ import logging
 import time
 from collections import deque
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
 
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.pipeline import NO_API_RESPONSES
-from gatepost.request import GatewayRequest, decode_path
+from gatepost.request import GatewayRequest
 from gatepost.response import Response
 from gatepost.server import wire
 from gatepost.server.ids import new_request_id
+from gatepost.server.wire import NO_BODY_STATUS, encode_head
 
 if TYPE_CHECKING:
     from gatepost.server.app import GatewayApp
@@ -32,6 +34,9 @@ log = logging.getLogger("gatepost.server")
 
 _NAMES: dict[bytes, str] = {}  # header names as sent -> lower-case str (bounded: only the first 2,048 names)
 _METHODS: dict[bytes, str] = {}
+_KEEP_ALIVE_10 = "connection: keep-alive\r\n"  # HTTP/1.0 keeps the connection only when told
+_CLOSE = "connection: close\r\n"
+_BIG_BODY = 65536  # written on its own rather than copied after the head
 
 
 class _Reject(Exception):
@@ -154,7 +159,9 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._raw.append((name, value))
-        self._grow(len(name) + len(value) + 4)
+        self._size += len(name) + len(value) + 4  # (_grow, inlined: once per header)
+        if self._size > self.max_header:
+            raise _Reject(GatewayError(ResponseType.REQUEST_HEADER_FIELDS_TOO_LARGE, "request.headers_too_large"))
 
     def _grow(self, n: int) -> None:
         self._size += n
@@ -191,11 +198,13 @@ class HttpProtocol(asyncio.Protocol):
         if method is None:
             method = _METHODS.setdefault(raw_method, raw_method.decode("latin-1"))
         raw_path, query = self._target()
-        headers = tuple([(header_name(k), v.decode("latin-1")) for k, v in self._raw])
+        names = _NAMES
+        headers = tuple([(names.get(k) or header_name(k), v.decode("latin-1")) for k, v in self._raw])
         source, headers = self.app.source(self.peer, headers)
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         return GatewayRequest(
-            method=method, path=decode_path(raw_path), raw_path=raw_path, query_string=query, headers=headers,
+            method=method, path=unquote(raw_path) if "%" in raw_path else raw_path, raw_path=raw_path,
+            query_string=query, headers=headers,
             body=body, source_ip=source, peer_ip=self.peer, scheme=self.scheme, request_id=new_request_id(),
             received_at=time.time(),
         )
@@ -241,7 +250,9 @@ class HttpProtocol(asyncio.Protocol):
         if self.task is None:  # one task per connection, not per request: cheaper on keep-alive
             self.task = self.loop.create_task(self._answer_all())
         else:
-            self._wake_task()
+            waiter, self._next = self._next, None  # (_wake_task, inlined)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
             if len(self.queue) > 32:
                 self._pause_reading()  # a client pipelining faster than we answer waits
 
@@ -279,36 +290,52 @@ class HttpProtocol(asyncio.Protocol):
         if pending.response is None and pending.close:
             self._write(wire.bad_request())
             return False
-        started = time.perf_counter() if self.app.access_log.enabled else 0.0
+        app = self.app
+        logged = app.access_log.enabled
+        started = time.perf_counter() if logged else 0.0
         response, ex = (pending.response, None) if pending.response is not None else \
-            await self.app.handle(pending.req)
+            await app.handle(pending.req)
         keep = pending.keep_alive and not pending.close and not self.server.draining
         try:
-            keep = await self._send(pending.req, response, keep, pending.http10)
+            if response.stream is None and response.close is None:  # the usual case: no await needed
+                keep = self._send_whole(pending.req, response, keep, pending.http10)
+            else:
+                keep = await self._send(pending.req, response, keep, pending.http10)
         finally:
-            self.app.log(ex, started)
+            if logged:
+                app.log(ex, started)
         return keep
 
     async def _send(self, req: GatewayRequest, response: Response, keep: bool, http10: bool) -> bool:
         if response.stream is not None and http10 and _content_length(response.headers) is None:
             keep = False  # an HTTP/1.0 client reads a body of unknown length until the connection closes
-        connection = ("connection: keep-alive\r\n" if http10 else "") if keep else "connection: close\r\n"
-        status = response.status
         if response.stream is not None:
+            connection = (_KEEP_ALIVE_10 if http10 else "") if keep else _CLOSE
             return await self._send_stream(req, response, keep, connection, chunked_ok=not http10)
-        if status in wire.NO_BODY_STATUS or 100 <= status < 200:
-            self._write(wire.encode_head(status, response.headers, connection))
+        try:
+            return self._send_whole(req, response, keep, http10)
+        finally:
+            if response.close is not None:
+                await response.close()
+
+    def _send_whole(self, req: GatewayRequest, response: Response, keep: bool, http10: bool) -> bool:
+        """One write: the head and (unless it is big) the body after it."""
+        connection = (_KEEP_ALIVE_10 if http10 else "") if keep else _CLOSE
+        status = response.status
+        if status in NO_BODY_STATUS or 100 <= status < 200:
+            self._write(encode_head(status, response.headers, connection))
         elif req.method == "HEAD":
             length = _content_length(response.headers)
             shown = length if length is not None else str(len(response.body))
-            self._write(wire.encode_head(status, response.headers, f"content-length: {shown}\r\n{connection}"))
+            self._write(encode_head(status, response.headers, f"content-length: {shown}\r\n{connection}"))
         else:
-            head = wire.encode_head(status, response.headers, f"content-length: {len(response.body)}\r\n{connection}")
-            self._write(head + response.body if len(response.body) < 65536 else head)
-            if len(response.body) >= 65536:
-                self._write(response.body)
-        if response.close is not None:
-            await response.close()
+            body = response.body
+            head = encode_head(status, response.headers, f"content-length: {len(body)}\r\n{connection}")
+            if len(body) < _BIG_BODY:
+                self._write(head + body)
+            else:
+                self._write(head)
+                self._write(body)
         return keep
 
     async def _send_stream(self, req: GatewayRequest, response: Response, keep: bool, connection: str,

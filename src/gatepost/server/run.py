@@ -4,6 +4,7 @@ one process or `--workers N`."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -94,6 +95,13 @@ def new_loop() -> None:
         pass
 
 
+def freeze_startup_objects() -> None:
+    """The modules, config and compiled gateway live as long as the process: moved out of the collector's
+    generations (`gc.freeze`), a full collection no longer walks them (40+ ms each, seen as p99 stalls)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve_native(path: str, server: ServerConfig, sock: socket.socket, workers: int) -> None:
     from gatepost.bootstrap import build_gateway
     from gatepost.server.app import GatewayApp
@@ -107,5 +115,6 @@ async def serve_native(path: str, server: ServerConfig, sock: socket.socket, wor
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await native.start(sock)
+    freeze_startup_objects()
     await stop.wait()
     await native.stop(server.shutdown_timeout)

@@ -42,7 +42,11 @@ class UpstreamConnection(asyncio.Protocol):
         self.closed = False
         self.idle_since = 0.0
         self._head: asyncio.Future[UpstreamResponse] | None = None
+        # the head timeout: one timer per connection, re-armed only when it fires early (a timer per request
+        # cost a heap push and a cancel every time); it acts only while a head is awaited
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
+        self._deadline = 0.0
         self._raw: list[tuple[bytes, bytes]] = []
         self._head_only = False  # a HEAD request: the answer has no body whatever its headers say
         self._informational = False  # a 1xx answer before the real one
@@ -95,15 +99,31 @@ class UpstreamConnection(asyncio.Protocol):
         self._head = loop.create_future()
         self._head_only = head_only
         self._seen_bytes = False
-        self._timer = loop.call_at(deadline, self._timed_out)
+        self._deadline = deadline
+        if self._timer is None or deadline < self._timer_at:
+            self._arm(deadline)
         if body:
             self.transport.writelines((head, body)) if len(body) > 16384 else self.transport.write(head + body)
         else:
             self.transport.write(head)
         return self._head
 
-    def _timed_out(self) -> None:
+    def _arm(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = self.pool.loop.call_at(when, self._check_deadline)
+
+    def _check_deadline(self) -> None:
         self._timer = None
+        if self._head is None or self.closed:
+            return  # the head arrived (or the exchange ended): nothing to time out
+        if self.pool.loop.time() < self._deadline:
+            self._arm(self._deadline)  # armed for an earlier exchange: wait for this one's deadline
+            return
+        self._timed_out()
+
+    def _timed_out(self) -> None:
         self._fail(UpstreamTimeout("no response within the integration timeout"))
         self.abort()
 
@@ -154,13 +174,17 @@ class UpstreamConnection(asyncio.Protocol):
         self._informational = False
         self._keep_alive = self.parser.should_keep_alive()
         headers = [(_NAMES.get(k) or _name(k), v.decode("latin-1")) for k, v in self._raw]
-        self._length_known = any(k in ("content-length", "transfer-encoding") for k, _ in headers) \
-            or status in (204, 304)
+        known = status in (204, 304)
+        if not known:
+            for k, _ in headers:
+                if k == "content-length" or k == "transfer-encoding":
+                    known = True
+                    break
+        self._length_known = known
         resp = self.resp
         assert resp is not None
         resp.status, resp.headers = status, headers
-        self._cancel_timer()
-        head, self._head = self._head, None
+        head, self._head = self._head, None  # the head timer now finds nothing to time out
         if head is not None and not head.done():
             head.set_result(resp)
         if self._head_only:
@@ -193,5 +217,6 @@ class UpstreamConnection(asyncio.Protocol):
 
     def abort(self) -> None:
         self.closed = True
+        self._cancel_timer()
         if self.transport is not None:
             self.transport.abort()

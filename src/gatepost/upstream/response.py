@@ -39,12 +39,14 @@ class UpstreamResponse:
         self._buffered += len(chunk)
         if self._buffered > HIGH_WATER and self._conn is not None:
             self._conn.pause()
-        self._wake()
+        if self._waiter is not None:  # (no one waits when the body came with the head: the usual case)
+            self._wake()
 
     def finish(self) -> None:
         self.complete = True
         self._conn = None
-        self._wake()
+        if self._waiter is not None:
+            self._wake()
 
     def fail(self, exc: BaseException) -> None:
         if not self.complete and self._error is None:
