@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, unquote
 
 
@@ -9,12 +10,16 @@ class GatewayRequest:
     """One request as received. Header names are lower-case; `body` is already capped by the server.
 
     `path` is the decoded path as the client sent it (no stage: URLs are custom-domain style);
-    `raw_path` keeps the percent-encoding (SigV4 verifies against it).
+    `raw_path` keeps the percent-encoding (SigV4 verifies against it). `raw_headers` is the header
+    section as the server read it (bytes, the client's casing), kept only for `client_names`: every
+    lookup uses the lower-case `headers`.
     """
 
     __slots__ = (
+        "_client_names",
         "_cookies",
         "_query",
+        "_raw_headers",
         "body",
         "header_map",
         "headers",
@@ -29,6 +34,7 @@ class GatewayRequest:
         "scheme",
         "source_ip",
     )
+    _client_names: dict[str, str]  # lazily: see client_names
 
     def __init__(
         self,
@@ -44,6 +50,7 @@ class GatewayRequest:
         scheme: str = "http",
         request_id: str = "",
         received_at: float = 0.0,
+        raw_headers: Sequence[tuple[bytes, bytes]] | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -60,10 +67,29 @@ class GatewayRequest:
         self.received_at = received_at
         self._query: list[tuple[str, str]] | None = None
         self._cookies: list[str] | None = None
+        self._raw_headers = raw_headers  # (`_client_names` is set on first use)
 
     def header(self, name: str) -> str | None:
         """The value of a header (name case-insensitive); the last one when repeated."""
         return self.header_map.get(name.lower())
+
+    @property
+    def client_names(self) -> dict[str, str]:
+        """Lower-case header name -> the name as the client first spelled it (`X-Custom-Header`).
+
+        Computed on first use from `raw_headers` (only REST's payload 1.0 events ask); empty when the
+        server did not keep them (the uvicorn engine lower-cases names in its parser).
+        """
+        try:
+            return self._client_names
+        except AttributeError:
+            pass
+        names: dict[str, str] = {}
+        for raw, _ in self._raw_headers or ():
+            text = raw.decode("latin-1")
+            names.setdefault(text.lower(), text)
+        self._client_names = names
+        return names
 
     def header_values(self, name: str) -> list[str]:
         lname = name.lower()

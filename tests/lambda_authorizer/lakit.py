@@ -87,8 +87,9 @@ def request(method: str, path: str, *, headers: dict[str, str] | list[tuple[str,
             query: str = "", source_ip: str = "203.0.113.9", request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
             body: bytes = b"") -> GatewayRequest:
     pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
-    pairs = [("host", "api.example.com"), ("user-agent", "curl/8.5.0"), *[(k.lower(), v) for k, v in pairs]]
-    return GatewayRequest(method=method, path=path, query_string=query, headers=tuple(pairs), body=body,
+    sent = [("Host", "api.example.com"), ("User-Agent", "curl/8.5.0"), *pairs]  # as a client spells them
+    return GatewayRequest(method=method, path=path, query_string=query, headers=tuple((k.lower(), v) for k, v in sent),
+                          raw_headers=tuple((k.encode("latin-1"), v.encode("latin-1")) for k, v in sent), body=body,
                           source_ip=source_ip, request_id=request_id, received_at=RECEIVED_AT)
 
 

@@ -16,8 +16,8 @@ from lakit import HERE, authorizer, gateway, handler_module, http_config, match_
 from support import run_gateway
 
 GOLDEN = HERE / "golden"
-REQUEST_HEADERS = [("authorization", "Bearer abc.def"), ("x-tenant", "t-1"), ("accept", "a/b"),
-                   ("accept", "c/d"), ("cookie", "session=s1; theme=dark")]
+REQUEST_HEADERS = [("Authorization", "Bearer abc.def"), ("X-Tenant", "t-1"), ("Accept", "a/b"),
+                   ("accept", "c/d"), ("Cookie", "session=s1; theme=dark")]  # as a client spells them
 
 
 def check_golden(name: str, event: dict[str, Any]) -> None:
@@ -60,8 +60,9 @@ async def test_rest_request_event_mirrors_the_proxy_event() -> None:
     assert event["methodArn"].endswith("/prod/DELETE/pets/42")  # the real verb and path, never the template
     assert event["resource"] == "/pets/{id}" and event["path"] == "/pets/42"
     assert event["pathParameters"] == {"id": "42"}
-    assert event["multiValueHeaders"]["accept"] == ["a/b", "c/d"]
-    assert event["headers"]["accept"] == "c/d"  # REST single-value maps keep the last value
+    assert event["multiValueHeaders"]["Accept"] == ["a/b", "c/d"]  # the client's (first) spelling
+    assert event["headers"]["Accept"] == "c/d"  # REST single-value maps keep the last value
+    assert event["headers"]["Authorization"] == "Bearer abc.def" and "authorization" not in event["headers"]
     assert event["queryStringParameters"] == {"region": "us", "x": "1"}
     assert event["multiValueQueryStringParameters"]["region"] == ["eu", "us"]
     assert event["stageVariables"] == {"tenantHeader": "x-tenant"}

@@ -98,8 +98,11 @@ def gateway(flavour: str, **kw: Any) -> Gateway:
 
 def request(method: str, path: str, *, query: str = "", headers: tuple[tuple[str, str], ...] = (),
             body: bytes = b"", request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef") -> GatewayRequest:
-    base = (("host", "api.example.com:8080"), ("user-agent", "curl/8.5.0"))
-    return GatewayRequest(method=method, path=path, query_string=query, headers=base + headers, body=body,
+    """`headers` spelled as a client sends them: lower-cased for lookups, the spelling kept in
+    `raw_headers`, as the native server builds a request."""
+    sent = (("Host", "api.example.com:8080"), ("User-Agent", "curl/8.5.0"), *headers)
+    return GatewayRequest(method=method, path=path, query_string=query, headers=tuple((k.lower(), v) for k, v in sent),
+                          raw_headers=tuple((k.encode("latin-1"), v.encode("latin-1")) for k, v in sent), body=body,
                           source_ip="203.0.113.9", request_id=request_id, received_at=RECEIVED_AT)
 
 

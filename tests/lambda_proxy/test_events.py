@@ -32,8 +32,9 @@ AWS = HERE / "aws_examples"
 REGEN = os.environ.get("GATEPOST_REGEN_GOLDEN") == "1"
 
 FULL_QUERY = "name=me&tag=a&tag=b&empty="
-FULL_HEADERS = (("accept", "*/*"), ("x-multi", "one"), ("x-multi", "two"), ("cookie", "s=1; theme=dark"),
-                ("content-type", "application/json"))
+# spelled as clients send them: REST keeps each name's first spelling, HTTP APIs lower-case them (reference 7)
+FULL_HEADERS = (("Accept", "*/*"), ("X-Multi", "one"), ("x-multi", "two"), ("Cookie", "s=1; theme=dark"),
+                ("Content-Type", "application/json"))
 
 
 def _golden(name: str, event: dict[str, Any]) -> None:
@@ -170,9 +171,9 @@ def test_rest_multi_values_and_last_value_wins() -> None:
     e = _rest_full()
     assert e["queryStringParameters"] == {"name": "me", "tag": "b", "empty": ""}
     assert e["multiValueQueryStringParameters"] == {"name": ["me"], "tag": ["a", "b"], "empty": [""]}
-    assert e["headers"]["x-multi"] == "two"
-    assert e["multiValueHeaders"]["x-multi"] == ["one", "two"]
-    assert e["multiValueHeaders"]["cookie"] == ["s=1; theme=dark"]  # REST keeps the cookie header as is
+    assert e["headers"]["X-Multi"] == "two"  # one key per header, its first spelling; the last value
+    assert e["multiValueHeaders"]["X-Multi"] == ["one", "two"]
+    assert e["multiValueHeaders"]["Cookie"] == ["s=1; theme=dark"]  # REST keeps the cookie header as is
 
 
 def test_rest_nulls_when_nothing_to_send() -> None:

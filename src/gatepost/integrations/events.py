@@ -43,10 +43,14 @@ def rest_v1_event(req: GatewayRequest, match: RouteMatch, decision: Decision | N
 
     `headers` replaces the request's headers (the integration passes the client's, without
     hop-by-hop and reserved-prefix ones); `binary_media_types` picks which bodies are base64 (REST).
+    REST keys `headers`/`multiValueHeaders` by the client's spelling of each name; HTTP APIs lower-case
+    every name in both payload versions (AWS: http-api-develop-integrations-lambda).
     """
     pairs = req.headers if headers is None else headers
     body, is_b64 = _v1_body(req, pairs, binary_media_types, match.api.flavour)
     event: dict[str, Any] = {"version": "1.0"} if match.api.flavour == "http" else {}
+    if match.api.flavour == "rest":
+        pairs = client_cased(pairs, req.client_names)
     event.update({
         "resource": match.resource_path,
         "path": match.api_path,
@@ -158,6 +162,15 @@ def _authorizer_part(match: RouteMatch, decision: Decision | None, version: str)
     if decision is None:
         return None
     return match.route.authorizer.event_authorizer(decision, version)
+
+
+def client_cased(pairs: Headers, names: dict[str, str]) -> Headers:
+    """REST's header names as the client spelled them (reference 7.1). A name sent in several spellings
+    takes the first one seen, so `headers` keeps one key per header (ours: see docs/lambda-proxy.md).
+    Names the server did not keep (`names` empty: the uvicorn engine) stay lower-case."""
+    if not names:
+        return pairs
+    return [(names.get(k, k), v) for k, v in pairs]
 
 
 def _single(pairs: Any) -> dict[str, str] | None:

@@ -206,7 +206,7 @@ class HttpProtocol(asyncio.Protocol):
             method=method, path=unquote(raw_path) if "%" in raw_path else raw_path, raw_path=raw_path,
             query_string=query, headers=headers,
             body=body, source_ip=source, peer_ip=self.peer, scheme=self.scheme, request_id=new_request_id(),
-            received_at=time.time(),
+            received_at=time.time(), raw_headers=self._raw,  # the client's casing, decoded only if an event asks
         )
 
     def _target(self) -> tuple[str, str]:

@@ -22,7 +22,9 @@ def _token(event: dict[str, Any]) -> str:
         return str(event["authorizationToken"])
     if isinstance(event.get("identitySource"), list):
         return str(event["identitySource"][0])
-    return str(event.get("authorizationToken") or event["headers"].get("authorization"))
+    # REST's headers keep the client's casing (as on AWS): look the name up case-insensitively
+    headers = {k.lower(): v for k, v in (event["headers"] or {}).items()}
+    return str(event.get("authorizationToken") or headers.get("authorization"))
 
 
 def handler(event: dict[str, Any], context: Any) -> Any:
