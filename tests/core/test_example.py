@@ -39,6 +39,7 @@ def example_gateway(tmp_path: Path) -> Iterator[tuple[str, Path, list[str], subp
     try:
         base = f"http://127.0.0.1:{port}"
         wait_http(base + "/_gatepost/ready", timeout=40)
+        assert requests.get(base + "/_gatepost/ready", timeout=5).json()["status"] == "ready"  # Gatepost, no other
         yield base, cfg, output, proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

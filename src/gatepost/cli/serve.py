@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,13 @@ def run(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else server.port
     workers = args.workers or server.workers
     sidecars = Sidecars(config.sidecars, config_dir)
+    # From here on SIGTERM is a clean exit, so the `finally` below stops the sidecars whenever it comes
+    # (during start-up too); the server installs its own draining handler once it runs.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
+        if (problem := _cannot_listen(host, port)) is not None:
+            print(f"gatepost: cannot listen on {host}:{port}: {problem}", file=sys.stderr)
+            return 1
         sidecars.start()
         effective = config.model_copy(update={"server": server.model_copy(update={"host": host, "port": port})})
         for hook in _startup_hooks():
@@ -56,9 +64,28 @@ def run(args: argparse.Namespace) -> int:
     except SidecarError as exc:
         print(f"gatepost: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the listening socket (e.g. the port was taken after the check)
+        print(f"gatepost: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     finally:
         sidecars.stop()
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Try the address before starting anything (sidecars, demo hooks): a taken port is a clear error."""
+    if port == 0:
+        return None
+    try:
+        probe = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    probe.close()
+    return None
 
 
 def _startup_hooks() -> list[Any]:
