@@ -17,3 +17,4 @@ STARTUP_HOOKS: list[Callable[[Any, Path], None]] = [
     create_demo_principals,  # iam: a demo user/role for `type: iam` authorizers with `demo: true`
     create_demo_users,  # user_pools: a demo user of the built-in pool, with commands to get a token
 ]
+

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gatepost.command import command_name
 from gatepost.iam.admin import IamAdmin, IamAdminError
 from gatepost.iam.model import ROLES, USERS, principal_key
 from gatepost.stores.url import open_catalog
@@ -44,8 +45,8 @@ def _print(config: Any, key_id: str, secret: str, role: str, routes: list[tuple[
           f"requests; r=w.AWSRequest(method=\"{method}\", url=\"{url}\"); "
           f"a.SigV4Auth(s.get_session().get_credentials(), \"execute-api\", \"{region}\").add_auth(r); "
           f"print(requests.request(r.method, r.url, headers=dict(r.headers)).text)'\n"
-          f"  temporary credentials for the role: gatepost iam assume-role {role} --session-name me --format env "
-          f"--config {config_dir / 'gatepost.yaml'}", flush=True)
+          f"  temporary credentials for the role: {command_name()} iam assume-role {role} --session-name me "
+          f"--format env --config {config_dir / 'gatepost.yaml'}", flush=True)
 
 
 def create_demo_principals(config: Any, config_dir: Path) -> None:

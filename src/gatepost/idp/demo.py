@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from gatepost.command import command_name
 from gatepost.idp.errors import IdpError
 from gatepost.idp.local import local_core
 from gatepost.idp.passwords import generate_password
@@ -43,7 +44,7 @@ def _lines(config: Any, config_dir: Path, pool: Pool, username: str, groups: lis
              f"user pool {pool.name!r} ({pool.pool_id}). The password is shown only this once:",
              f"  password: {password}",
              "  get an access token:",
-             f"    TOKEN=$(gatepost users token {username} --pool {pool.name} --print access --config {cfg} "
+             f"    TOKEN=$({command_name()} users token {username} --pool {pool.name} --print access --config {cfg} "
              f"--password {shlex.quote(password)})",
              f"    or: curl -s {base}{IDP_PREFIX} -H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' "
              f"-H 'Content-Type: application/x-amz-json-1.1' -d {shlex.quote(body)}",
