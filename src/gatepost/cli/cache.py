@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from gatepost.cli.common import add_config_arg, open_from_args
+from gatepost.cli.common import add_config_arg, help_and_fail, open_from_args
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,12 +28,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                                      "$default on http APIs)")
     add_config_arg(flush)
     flush.set_defaults(func=run_flush)
-    p.set_defaults(func=lambda args: _usage(p))
+    p.set_defaults(func=lambda args: help_and_fail(p))
 
-
-def _usage(p: argparse.ArgumentParser) -> int:
-    p.print_help(sys.stderr)
-    return 2
 
 
 def run_flush(args: argparse.Namespace) -> int:

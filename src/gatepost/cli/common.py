@@ -51,8 +51,14 @@ def verb_group(sub: Sub, name: str, help: str, description: str | None) -> Sub:
     """`gatepost NAME VERB ...`: the group's parser prints its help (exit 2) when no verb is given."""
     p = sub.add_parser(name, help=help, description=description)
     verbs = p.add_subparsers(dest=f"{name}_verb", metavar=f"{name.upper()}_VERB")
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    p.set_defaults(func=lambda args: help_and_fail(p))
     return verbs
+
+
+def help_and_fail(p: argparse.ArgumentParser) -> int:
+    """A verb group called without a verb: its help on stderr, exit 2."""
+    p.print_help(sys.stderr)
+    return 2
 
 
 def add_verb(verbs: Sub, name: str, help: str, func: object, *, config: bool = True) -> argparse.ArgumentParser:

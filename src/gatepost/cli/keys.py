@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from gatepost.cli.common import add_config_arg, open_from_args
+from gatepost.cli.common import add_config_arg, help_and_fail, open_from_args
 
 _RAW = argparse.RawDescriptionHelpFormatter
 
@@ -49,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     rot.add_argument("--value", help="import the new value instead of generating one; '-' reads stdin")
     add_config_arg(rot)
     rot.set_defaults(func=run_rotate)
-    p.set_defaults(func=lambda args: _help(p))
+    p.set_defaults(func=lambda args: help_and_fail(p))
 
 
 def _key_fields(p: argparse.ArgumentParser) -> None:
@@ -60,10 +60,6 @@ def _key_fields(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", help="attach it to this usage plan at once")
     add_config_arg(p)
 
-
-def _help(p: argparse.ArgumentParser) -> int:
-    p.print_help(sys.stderr)
-    return 2
 
 
 def _fail(message: str) -> int:

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from gatepost.cli.common import add_config_arg, open_from_args
+from gatepost.cli.common import add_config_arg, help_and_fail, open_from_args
 
 _RAW = argparse.RawDescriptionHelpFormatter
 
@@ -41,12 +41,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     detach.add_argument("key", help="key id or name")
     add_config_arg(detach)
     detach.set_defaults(func=run_detach)
-    p.set_defaults(func=lambda args: _help(p))
+    p.set_defaults(func=lambda args: help_and_fail(p))
 
-
-def _help(p: argparse.ArgumentParser) -> int:
-    p.print_help(sys.stderr)
-    return 2
 
 
 def _fail(message: str) -> int:
