@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from gatepost.decision import Decision, Outcome
+from gatepost.decision import Decision
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.gates import NO_POLICY, NO_THROTTLE, NO_USAGE
 from gatepost.gateway import Api, Gateway, RouteMatch, method_arn
@@ -80,8 +80,7 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
     if policy is not NO_POLICY:
         decision = await policy.combine(req, match, decision)  # identity x resource policy
         ex.decision = decision
-    if decision.outcome is not Outcome.ALLOW:
-        decision.raise_if_rejected()
+    decision.raise_if_rejected()
     if usage is not NO_USAGE:
         decision = await usage.admit(req, match, decision)  # api key, plan throttle, quota
         ex.decision = decision
@@ -97,11 +96,7 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
 async def serve(gw: Gateway, req: GatewayRequest) -> tuple[Response, Exchange]:
     ex = Exchange(req)
     try:
-        api = gw.only
-        if api is not None:
-            path = req.path or "/"
-        else:
-            api, path = gw.find_api(req.host, req.path) or (None, req.path)
+        api, path = gw.find_api(req.host, req.path) or (None, req.path)
         ex.api = api
         if api is not None and api.cors is not None and api.cors.is_preflight(req):
             ex.reason = "cors.preflight"
