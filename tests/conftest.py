@@ -12,6 +12,7 @@ _TESTS = Path(__file__).resolve().parent
 for _dir in [_TESTS, *sorted(p for p in _TESTS.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))]:
     sys.path.insert(0, str(_dir))
 
+import hypothesis_profiles  # noqa: E402, F401  (the suite's short hypothesis budget)
 from gatepost.clock import ManualClock  # noqa: E402
 from support import Upstream, run_upstream  # noqa: E402
 

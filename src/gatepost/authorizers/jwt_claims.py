@@ -19,6 +19,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _DATE_CLAIMS = frozenset({"exp", "iat"})
 
 
+_JAVA_DATE_RANGE = (-62_135_596_800, 253_402_300_799)  # years 1 to 9999: what gmtime and the format can show
+
+
 def java_date(epoch: float) -> str:
     t = time.gmtime(epoch)
     return (f"{_DAYS[t.tm_wday]} {_MONTHS[t.tm_mon - 1]} {t.tm_mday:02d} "
@@ -42,13 +45,19 @@ def rest_claims(claims: Mapping[str, Any]) -> dict[str, str]:
     for name, value in claims.items():
         if value is None:
             continue
-        if name in _DATE_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool):
+        if name in _DATE_CLAIMS and _date_number(value):
             out[name] = java_date(value)
         elif isinstance(value, list):
             out[name] = ",".join(_scalar(v) for v in value)
         else:
             out[name] = _scalar(value)
     return out
+
+
+def _date_number(value: Any) -> bool:
+    """A time claim java_date can render; any other value (1e300, a string) is shown as it came."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and \
+        _JAVA_DATE_RANGE[0] <= value <= _JAVA_DATE_RANGE[1]
 
 
 def _go(value: Any) -> str:

@@ -92,7 +92,7 @@ class UserPoolAuthorizer(TokenAuthorizer):
         if claims.get("token_use") != want:
             raise TokenError("wrong_token_use", f"the route needs an {'access' if route.scopes else 'ID'} token")
         client = claims.get("client_id") if want == "access" else claims.get("aud")
-        if self.app_clients and client not in self.app_clients:
+        if self.app_clients and not (isinstance(client, str) and client in self.app_clients):
             raise TokenError("bad_audience", "the token does not have a valid audience")
         if route.scopes and verified.scope_set.isdisjoint(route.scopes):
             raise TokenError("scope_mismatch", "the token does not have a required scope")  # 401 on REST (AWS)
