@@ -12,20 +12,20 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gatepost.decision import Decision
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
 
 
 class PolicyGate:
     """No resource policy: nothing is denied before the authorizer, the decision stands as it is."""
 
-    async def pre_check(self, req: GatewayRequest, match: RouteMatch) -> None:
+    async def pre_check(self, req: GatewayRequest, match: Match) -> None:
         return None
 
-    async def combine(self, req: GatewayRequest, match: RouteMatch, decision: Decision) -> Decision:
+    async def combine(self, req: GatewayRequest, match: Match, decision: Decision) -> Decision:
         return decision
 
-    def describe(self, match: RouteMatch | None = None) -> str:
+    def describe(self, match: Match | None = None) -> str:
         return "none"
 
 
@@ -38,7 +38,7 @@ class CallerThrottle:
     async def close(self) -> None:
         pass
 
-    async def admit(self, req: GatewayRequest, match: RouteMatch) -> None:
+    async def admit(self, req: GatewayRequest, match: Match) -> None:
         return None
 
 
@@ -51,10 +51,10 @@ class UsageGate:
     async def close(self) -> None:
         pass
 
-    async def admit(self, req: GatewayRequest, match: RouteMatch, decision: Decision) -> Decision:
+    async def admit(self, req: GatewayRequest, match: Match, decision: Decision) -> Decision:
         return decision
 
-    async def record(self, match: RouteMatch, decision: Decision, status: int) -> list[tuple[str, str]] | None:
+    async def record(self, match: Match, decision: Decision, status: int) -> list[tuple[str, str]] | None:
         """Called after the integration answered; may return headers to add (e.g. remaining quota)."""
         return None
 

@@ -15,7 +15,8 @@ from gatepost.integrations.base import Integration
 from gatepost.routing import RouteKey, RouteTable
 
 if TYPE_CHECKING:
-    from gatepost.config.models import GatewayConfig, ThrottleConfig
+    from gatepost.config.models import GatewayConfig
+    from gatepost.config.throttle import ThrottleConfig
     from gatepost.cors import Cors
     from gatepost.gates import CallerThrottle, PolicyGate, UsageGate
     from gatepost.responses import GatewayResponses

@@ -25,9 +25,9 @@ from urllib.parse import quote
 import orjson
 
 from gatepost.decision import ANONYMOUS, Decision
-from gatepost.gateway import RouteMatch
 from gatepost.integrations.base import Outbound
 from gatepost.integrations.http_proxy import HOP_BY_HOP, strip_hop_by_hop
+from gatepost.matching import Match
 from gatepost.request import GatewayRequest
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -112,7 +112,7 @@ def identity_headers(req: GatewayRequest, decision: Decision, prefix: str) -> li
     return out
 
 
-def outbound(req: GatewayRequest, match: RouteMatch, decision: Decision, prefix: str) -> Outbound:
+def outbound(req: GatewayRequest, match: Match, decision: Decision, prefix: str) -> Outbound:
     """`prefix` is lower-case (header names are compared lower-case)."""
     if "connection" in req.header_map:  # it may name more headers to drop
         client = strip_hop_by_hop(strip_reserved(req.headers, prefix))

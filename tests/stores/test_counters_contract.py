@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gatepost.stores.counters import Bucket, Counters, Outcome, Quota, open_counters
+from gatepost.stores.counters import Bucket, Counters, Outcome, Quota
+from gatepost.stores.counters_open import open_counters
 
 T0 = 1_767_225_600.0
 

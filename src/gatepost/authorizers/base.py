@@ -8,31 +8,18 @@ events (`requestContext.authorizer`, `requestContext.identity`); the events modu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from gatepost.api_info import ApiInfo as ApiInfo  # re-exported: the kinds' modules import it from here
 from gatepost.clock import SYSTEM_CLOCK, Clock
 from gatepost.decision import Decision
 
 if TYPE_CHECKING:
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
     from gatepost.services import Services
-
-
-@dataclass(frozen=True, slots=True)
-class ApiInfo:
-    """What an authorizer may know about the API it serves (for ARNs, events, error bodies)."""
-
-    name: str
-    api_id: str
-    flavour: str  # rest | http
-    stage: str
-    region: str
-    account_id: str
-    stage_variables: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -66,7 +53,7 @@ class Authorizer:
     async def close(self) -> None:
         """Called once at shutdown."""
 
-    async def authorize(self, req: GatewayRequest, match: RouteMatch) -> Decision:
+    async def authorize(self, req: GatewayRequest, match: Match) -> Decision:
         raise NotImplementedError
 
     def event_authorizer(self, decision: Decision, payload_version: str) -> dict[str, Any] | None:

@@ -22,8 +22,8 @@ from gatepost.policy.context import INVOKE, denial_message, request_context
 from gatepost.sigv4 import SigV4Verifier
 
 if TYPE_CHECKING:
-    from gatepost.authorizers.base import ApiInfo
-    from gatepost.gateway import RouteMatch
+    from gatepost.api_info import ApiInfo
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
 
 SERVICE = "execute-api"
@@ -43,7 +43,7 @@ class IamAuthorizer(Authorizer):
         self.clock = clock
         self.verifier = SigV4Verifier(SERVICE, api.region, directory.lookup, clock)
 
-    async def authorize(self, req: GatewayRequest, match: RouteMatch) -> Decision:
+    async def authorize(self, req: GatewayRequest, match: Match) -> Decision:
         try:
             verified = self.verifier.verify(req)
         except GatewayError as err:

@@ -25,7 +25,7 @@ from gatepost.config.base import StrictModel
 from gatepost.errors import GatewayError, ResponseType
 
 if TYPE_CHECKING:
-    from gatepost.gateway import Route
+    from gatepost.matching import MatchedRoute
 
 
 class JwtIssuerConfig(StrictModel):
@@ -62,7 +62,7 @@ class JwtAuthorizer(TokenAuthorizer):
         super().__init__(*args, **kw)
         self.required_claims = required_claims
 
-    def check_token(self, verified: Verified, route: Route) -> None:
+    def check_token(self, verified: Verified, route: MatchedRoute) -> None:
         claims = verified.claims
         if not audience_matches(claims, verified.issuer.audiences):
             raise TokenError("bad_audience", "the token does not have a valid audience")

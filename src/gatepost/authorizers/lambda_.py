@@ -62,7 +62,7 @@ from gatepost.errors import GatewayError, ResponseType
 from gatepost.policy.evaluate import Effect, evaluate
 
 if TYPE_CHECKING:
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
     from gatepost.services import Services
 
@@ -192,7 +192,7 @@ class LambdaAuthorizer(Authorizer):
 
     # -- the request path --------------------------------------------------------------------------
 
-    async def authorize(self, req: GatewayRequest, match: RouteMatch) -> Decision:
+    async def authorize(self, req: GatewayRequest, match: Match) -> Decision:
         identity = self.identity.extract(req, match)
         if identity is None:
             return self._unauthorized("lambda.identity_missing")
@@ -203,12 +203,12 @@ class LambdaAuthorizer(Authorizer):
         lookup = await self.cache.resolve(identity, lambda: self._invoke(req, match, identity))
         return self._decide(lookup.value, lookup.cached, req, match)
 
-    def _event(self, req: GatewayRequest, match: RouteMatch, identity: tuple[str, ...]) -> dict[str, Any]:
+    def _event(self, req: GatewayRequest, match: Match, identity: tuple[str, ...]) -> dict[str, Any]:
         if self.token:
             return token_event(identity[0], match)
         return request_event(req, match, self.payload_version, identity)
 
-    async def _invoke(self, req: GatewayRequest, match: RouteMatch, identity: tuple[str, ...]) -> Invocation:
+    async def _invoke(self, req: GatewayRequest, match: Match, identity: tuple[str, ...]) -> Invocation:
         self.stats.invocations += 1
         started = time.perf_counter()
         try:
@@ -248,7 +248,7 @@ class LambdaAuthorizer(Authorizer):
 
     # -- from an invocation (fresh or cached) to this request's decision ----------------------------
 
-    def _decide(self, inv: Invocation, cached: bool, req: GatewayRequest, match: RouteMatch) -> Decision:
+    def _decide(self, inv: Invocation, cached: bool, req: GatewayRequest, match: Match) -> Decision:
         if inv.unauthorized:
             return self._unauthorized("lambda.unauthorized")
         if inv.result is None:
@@ -265,7 +265,7 @@ class LambdaAuthorizer(Authorizer):
         error = self._deny_error(result, effect)
         return Decision(Outcome.DENY, error.reason, self.name, self.kind, principal, error, extra)
 
-    def _effect(self, result: AuthorizerResult, req: GatewayRequest, match: RouteMatch) -> Effect:
+    def _effect(self, result: AuthorizerResult, req: GatewayRequest, match: Match) -> Effect:
         if result.policy is None:
             return Effect.ALLOW if result.is_authorized else Effect.IMPLICIT_DENY
         context = self._condition_keys(req) if result.has_conditions else None

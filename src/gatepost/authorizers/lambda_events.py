@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING, Any
 from gatepost.integrations.events import http_v2_event, rest_v1_event
 
 if TYPE_CHECKING:
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
 
 _BODY_KEYS = ("body", "isBase64Encoded")
 
 
-def token_event(token: str, match: RouteMatch) -> dict[str, Any]:
+def token_event(token: str, match: Match) -> dict[str, Any]:
     return {"type": "TOKEN", "authorizationToken": token, "methodArn": match.method_arn}
 
 
-def request_event(req: GatewayRequest, match: RouteMatch, payload_version: str | None,
+def request_event(req: GatewayRequest, match: Match, payload_version: str | None,
                   identity: tuple[str, ...]) -> dict[str, Any]:
     """`payload_version`: None on REST APIs, "1.0" or "2.0" on HTTP APIs."""
     if payload_version == "2.0":
@@ -43,7 +43,7 @@ def request_event(req: GatewayRequest, match: RouteMatch, payload_version: str |
     return {**head, **shape}
 
 
-def _v2(req: GatewayRequest, match: RouteMatch, identity: tuple[str, ...]) -> dict[str, Any]:
+def _v2(req: GatewayRequest, match: Match, identity: tuple[str, ...]) -> dict[str, Any]:
     shape = _without_body(http_v2_event(req, match, None))
     del shape["version"]
     route_key = shape.pop("routeKey")

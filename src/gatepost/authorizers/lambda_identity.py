@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
 
-_Reader = Callable[["GatewayRequest", "RouteMatch"], str | None]
+_Reader = Callable[["GatewayRequest", "Match"], str | None]
 
 CONTEXT_VARIABLES: dict[str, _Reader] = {
     "httpMethod": lambda req, m: m.method,
@@ -65,7 +65,7 @@ class IdentitySource:
     name: str
     text: str  # as configured
 
-    def read(self, req: GatewayRequest, match: RouteMatch, joined: bool) -> str | None:
+    def read(self, req: GatewayRequest, match: Match, joined: bool) -> str | None:
         if self.where == "header":
             values = req.header_values(self.name)
             return (",".join(values) if joined else values[-1]) if values else None
@@ -100,7 +100,7 @@ class IdentitySources:
     sources: tuple[IdentitySource, ...]
     joined: bool  # HTTP APIs: repeated values comma-joined; REST: last value
 
-    def extract(self, req: GatewayRequest, match: RouteMatch) -> tuple[str, ...] | None:
+    def extract(self, req: GatewayRequest, match: Match) -> tuple[str, ...] | None:
         """The values in order, or None when any is missing or empty (401 without invoking)."""
         values = []
         for source in self.sources:

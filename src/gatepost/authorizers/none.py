@@ -8,14 +8,14 @@ from gatepost.authorizers.base import Authorizer
 from gatepost.decision import PUBLIC, Decision
 
 if TYPE_CHECKING:
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
 
 
 class PublicAuthorizer(Authorizer):
     kind = "none"
 
-    async def authorize(self, req: GatewayRequest, match: RouteMatch) -> Decision:
+    async def authorize(self, req: GatewayRequest, match: Match) -> Decision:
         return PUBLIC
 
     def describe(self) -> dict[str, Any]:

@@ -13,11 +13,11 @@ from gatepost.decision import Decision, Outcome
 from gatepost.errors import GatewayError, ResponseType
 
 if TYPE_CHECKING:
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
 
 
 class PendingAuthorizer(Authorizer):
-    async def authorize(self, req: GatewayRequest, match: RouteMatch) -> Decision:
+    async def authorize(self, req: GatewayRequest, match: Match) -> Decision:
         error = GatewayError(ResponseType.AUTHORIZER_CONFIGURATION_ERROR, f"{self.kind}.not_available")
         return Decision.reject(Outcome.ERROR, error, authorizer=self.name, kind=self.kind)

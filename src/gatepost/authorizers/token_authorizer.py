@@ -18,7 +18,7 @@ from gatepost.decision import Decision, Outcome, Principal
 from gatepost.errors import GatewayError, ResponseType
 
 if TYPE_CHECKING:
-    from gatepost.gateway import Route, RouteMatch
+    from gatepost.matching import Match, MatchedRoute
     from gatepost.request import GatewayRequest
 
 
@@ -48,7 +48,7 @@ class TokenAuthorizer(Authorizer):
         for source in self.verifier.sources():
             await source.close()
 
-    async def authorize(self, req: GatewayRequest, match: RouteMatch) -> Decision:
+    async def authorize(self, req: GatewayRequest, match: Match) -> Decision:
         route = match.route
         token = self.token_source.read(req)
         if token is None:
@@ -76,7 +76,7 @@ class TokenAuthorizer(Authorizer):
         self._allowed[key] = (verified, decision)
         return decision
 
-    def _allow(self, verified: Verified, route: Route, outcome: str) -> Decision:
+    def _allow(self, verified: Verified, route: MatchedRoute, outcome: str) -> Decision:
         principal = Principal(principal_id=verified.principal_id, claims=verified.claims,
                               scopes=verified.scopes if route.scopes else None)
         return Decision.allow(f"{self.kind}.{outcome}", authorizer=self.name, kind=self.kind, principal=principal,
@@ -84,16 +84,16 @@ class TokenAuthorizer(Authorizer):
 
     # ---- hooks -------------------------------------------------------------------------------------------
 
-    def check_token(self, verified: Verified, route: Route) -> None:
+    def check_token(self, verified: Verified, route: MatchedRoute) -> None:
         raise NotImplementedError
 
-    def check_scopes(self, verified: Verified, route: Route) -> Decision | None:
+    def check_scopes(self, verified: Verified, route: MatchedRoute) -> Decision | None:
         if route.scopes and verified.scope_set.isdisjoint(route.scopes):
             return self.forbid("scope_mismatch", bearer_challenge(
                 "insufficient_scope", "the token does not have a required scope", " ".join(route.scopes)))
         return None
 
-    def check_groups(self, verified: Verified, route: Route) -> Decision | None:
+    def check_groups(self, verified: Verified, route: MatchedRoute) -> Decision | None:
         if not route.groups:
             return None
         needed = frozenset(route.groups)

@@ -30,8 +30,8 @@ from gatepost.decision import Decision
 from gatepost.errors import GatewayError, ResponseType
 
 if TYPE_CHECKING:
-    from gatepost.gateway import Route
     from gatepost.idp.authorizer import Revoked
+    from gatepost.matching import MatchedRoute
 
 EXPIRED_MESSAGE = "The incoming token has expired"
 
@@ -74,7 +74,7 @@ class UserPoolAuthorizer(TokenAuthorizer):
         self.revoked = revoked
         self.builtin = builtin  # "NAME (pool id)" of a built-in pool, for describe()
 
-    def check_token(self, verified: Verified, route: Route) -> None:
+    def check_token(self, verified: Verified, route: MatchedRoute) -> None:
         if self.revoked is not None and self.revoked(verified.claims):
             raise TokenError("revoked", "the token has been revoked")
         if self.rest:
@@ -86,7 +86,7 @@ class UserPoolAuthorizer(TokenAuthorizer):
         if not audience_matches(claims, self.app_clients):
             raise TokenError("bad_audience", "the token does not have a valid audience")
 
-    def _check_rest(self, verified: Verified, route: Route) -> None:
+    def _check_rest(self, verified: Verified, route: MatchedRoute) -> None:
         claims = verified.claims
         want = "access" if route.scopes else "id"
         if claims.get("token_use") != want:
@@ -97,7 +97,7 @@ class UserPoolAuthorizer(TokenAuthorizer):
         if route.scopes and verified.scope_set.isdisjoint(route.scopes):
             raise TokenError("scope_mismatch", "the token does not have a required scope")  # 401 on REST (AWS)
 
-    def check_scopes(self, verified: Verified, route: Route) -> Decision | None:
+    def check_scopes(self, verified: Verified, route: MatchedRoute) -> Decision | None:
         return None if self.rest else super().check_scopes(verified, route)
 
     def no_keys_is_error(self) -> bool:

@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from gatepost.config.load import Located
+    from gatepost.config.located import Located
     from gatepost.errors import ConfigError
     from gatepost.openapi.document import is_openapi
     from gatepost.openapi.hook import import_located

@@ -13,7 +13,7 @@ from typing import Any
 from gatepost.authorizers.base import ApiInfo, Authorizer, BuildContext
 from gatepost.authorizers.none import PublicAuthorizer
 from gatepost.authorizers.registry import KINDS as AUTHORIZER_KINDS
-from gatepost.config.load import Loc, Located
+from gatepost.config.located import Loc, Located
 from gatepost.config.models import ApiConfig, CorsConfig, GatewayConfig, RouteConfig
 from gatepost.cors import Cors
 from gatepost.errors import ConfigError, ConfigIssue, ResponseType
@@ -182,7 +182,8 @@ def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Serv
 def compile_gateway(config: GatewayConfig, doc: Located, services: Services, config_dir: Path) -> Gateway:
     issues = _Issues(doc)
     try:
-        UserPools.install(config, services)  # idp/: built-in pools, before authorizers name them (`builtin:`)
+        # idp/: built-in pools, before authorizers name them (`builtin:`)
+        UserPools.install(config.user_pools, config.server.host, config.server.port, services)
     except ValueError as exc:
         issues.add(("user_pools",), str(exc), "give each pool its own pool_id and each client its own client_id")
     apis = []

@@ -7,100 +7,18 @@ it. Nothing is half-loaded: the first call either returns a GatewayConfig or rai
 from __future__ import annotations
 
 import os
-import re
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from gatepost.config.located import Loc, Located, interpolate
 from gatepost.config.models import GatewayConfig
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.openapi.document import is_openapi
-
-Loc = tuple[str | int, ...]
-_ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-class Located:
-    """The YAML document plus where each node sits, for error messages."""
-
-    def __init__(self, file: str, text: str) -> None:
-        self.file = file
-        self.lines: dict[Loc, int] = {}
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data: Any = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f"{file}:{mark.line + 1}" if mark else file
-            where = f"column {mark.column + 1}" if mark else "(document)"
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise ConfigError([ConfigIssue(at, where, f"not valid YAML: {problem}",
-                                           "check indentation and quoting around that place")]) from None
-        if node is not None:
-            self._index(node, ())
-
-    def _index(self, node: yaml.Node, loc: Loc) -> None:
-        self.lines[loc] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                self.lines[(*loc, key.value)] = key.start_mark.line + 1
-                self._index(value, (*loc, key.value))
-                self.lines[(*loc, key.value)] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._index(item, (*loc, i))
-
-    def line(self, loc: Loc) -> int | None:
-        while loc:
-            if loc in self.lines:
-                return self.lines[loc]
-            loc = loc[:-1]
-        return self.lines.get(())
-
-    def issue(self, loc: Loc, problem: str, fix: str = "") -> ConfigIssue:
-        line = self.line(loc)
-        where = place(loc) or "(top level)"
-        return ConfigIssue(f"{self.file}:{line}" if line else self.file, where, problem, fix)
-
-
-def place(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def interpolate(data: Any, doc: Located, env: Mapping[str, str], loc: Loc = ()) -> tuple[Any, list[ConfigIssue]]:
-    """Replace ${NAME} and ${NAME:-default} in every string; `$${` writes a literal `${`."""
-    issues: list[ConfigIssue] = []
-
-    def sub(m: re.Match[str], at: Loc) -> str:
-        if m.group(0) == "$${":
-            return "${"
-        name, default = m.group(1), m.group(2)
-        if name in env:
-            return env[name]
-        if default is not None:
-            return default
-        issues.append(doc.issue(at, f"environment variable {name} is not set",
-                                f"export {name}=..., or write ${{{name}:-default}}"))
-        return ""
-
-    def walk(value: Any, at: Loc) -> Any:
-        if isinstance(value, str):
-            return _ENV.sub(lambda m: sub(m, at), value)
-        if isinstance(value, dict):
-            return {k: walk(v, (*at, k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, (*at, i)) for i, v in enumerate(value)]
-        return value
-
-    return walk(data, loc), issues
 
 
 def _data_loc(data: Any, loc: Loc) -> Loc:

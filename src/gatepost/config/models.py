@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from gatepost.authorizers.registry import KINDS as AUTHORIZER_KINDS
 from gatepost.config.base import StrictModel
+from gatepost.config.throttle import ThrottleConfig as ThrottleConfig
 from gatepost.idp.config import UserPoolConfig
 from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
 from gatepost.usage.config import UsagePlanConfig, UsageSettings, check_plan_references
@@ -41,14 +42,6 @@ else:
         Field(discriminator="type"),
         BeforeValidator(_expand_integration_shorthand),
     ]
-
-
-class ThrottleConfig(StrictModel):
-    """A token bucket: `rate` requests per second refill, `burst` bucket size."""
-
-    rate: float = Field(gt=0)
-    burst: int = Field(ge=1)
-    by: Literal["source_ip", "global"] = "source_ip"
 
 
 class RouteConfig(StrictModel):
@@ -172,5 +165,5 @@ class GatewayConfig(StrictModel):
 
     @model_validator(mode="after")
     def _usage_plan_references(self) -> GatewayConfig:
-        check_plan_references(self)
+        check_plan_references(self.usage_plans, self.apis, self.usage)
         return self

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gatepost.idp.admin_auth import AdminAuth
@@ -24,7 +24,7 @@ from gatepost.idp.sessions import REVOKED
 from gatepost.idp.state import POOLS
 
 if TYPE_CHECKING:
-    from gatepost.config.models import GatewayConfig
+    from gatepost.idp.config import UserPoolConfig
     from gatepost.services import Services
 
 log = logging.getLogger("gatepost.idp")
@@ -47,11 +47,15 @@ class UserPools:
         self._calls = 0
 
     @classmethod
-    def install(cls, config: GatewayConfig, services: Services) -> UserPools | None:
-        """Compile `user_pools:` (ValueError on duplicate ids) and keep them in `services.extras`."""
-        if not config.user_pools:
+    def install(cls, user_pools: Mapping[str, UserPoolConfig], host: str, port: int,
+                services: Services) -> UserPools | None:
+        """Compile `user_pools:` (ValueError on duplicate ids) and keep them in `services.extras`.
+
+        `host` and `port` are the server's (the pools' issuer URLs). Takes the sections, not the
+        GatewayConfig: the config models import the authorizers, which reach this module."""
+        if not user_pools:
             return None
-        pools = compile_pools(config.user_pools, config.server.host, config.server.port)
+        pools = compile_pools(user_pools, host, port)
         found = services.extras[EXTRAS_KEY] = cls(pools, services)
         return found
 

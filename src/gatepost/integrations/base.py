@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from gatepost.authorizers.base import BuildContext
     from gatepost.decision import Decision
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
     from gatepost.response import Response
     from gatepost.services import Services
@@ -24,7 +24,7 @@ class Outbound:
     """
 
     req: GatewayRequest
-    match: RouteMatch
+    match: Match
     decision: Decision
     headers: list[tuple[str, str]]
     client_headers: list[tuple[str, str]]

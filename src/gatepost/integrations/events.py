@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gatepost.decision import Decision
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
 
 Headers = Sequence[tuple[str, str]]
@@ -37,7 +37,7 @@ TEXT_TYPES = ("text/", "application/json", "application/javascript", "applicatio
 TEXT_SUFFIXES = ("+json", "+xml")
 
 
-def rest_v1_event(req: GatewayRequest, match: RouteMatch, decision: Decision | None, *,
+def rest_v1_event(req: GatewayRequest, match: Match, decision: Decision | None, *,
                   headers: Headers | None = None, binary_media_types: Sequence[str] = ()) -> dict[str, Any]:
     """REST proxy event (payload 1.0); on http APIs also carries `"version": "1.0"`.
 
@@ -68,7 +68,7 @@ def rest_v1_event(req: GatewayRequest, match: RouteMatch, decision: Decision | N
     return event
 
 
-def http_v2_event(req: GatewayRequest, match: RouteMatch, decision: Decision | None, *,
+def http_v2_event(req: GatewayRequest, match: Match, decision: Decision | None, *,
                   headers: Headers | None = None) -> dict[str, Any]:
     """HTTP API payload 2.0. Empty optional parts (cookies, query, path parameters, stage variables,
     body, authorizer) are left out, as AWS leaves them out."""
@@ -97,7 +97,7 @@ def http_v2_event(req: GatewayRequest, match: RouteMatch, decision: Decision | N
     return event
 
 
-def _v1_context(req: GatewayRequest, match: RouteMatch, decision: Decision | None) -> dict[str, Any]:
+def _v1_context(req: GatewayRequest, match: Match, decision: Decision | None) -> dict[str, Any]:
     info = match.api.info
     domain = domain_name(req)
     ctx: dict[str, Any] = {
@@ -123,7 +123,7 @@ def _v1_context(req: GatewayRequest, match: RouteMatch, decision: Decision | Non
     return ctx
 
 
-def _identity(req: GatewayRequest, match: RouteMatch, decision: Decision | None) -> dict[str, Any]:
+def _identity(req: GatewayRequest, match: Match, decision: Decision | None) -> dict[str, Any]:
     identity: dict[str, Any] = dict.fromkeys(IDENTITY_KEYS)
     identity["sourceIp"] = req.source_ip
     identity["userAgent"] = req.user_agent or None
@@ -137,7 +137,7 @@ def _identity(req: GatewayRequest, match: RouteMatch, decision: Decision | None)
     return identity
 
 
-def _v2_context(req: GatewayRequest, match: RouteMatch, decision: Decision | None) -> dict[str, Any]:
+def _v2_context(req: GatewayRequest, match: Match, decision: Decision | None) -> dict[str, Any]:
     info = match.api.info
     domain = domain_name(req)
     ctx: dict[str, Any] = {"accountId": info.account_id, "apiId": info.api_id}
@@ -158,7 +158,7 @@ def _v2_context(req: GatewayRequest, match: RouteMatch, decision: Decision | Non
     return ctx
 
 
-def _authorizer_part(match: RouteMatch, decision: Decision | None, version: str) -> dict[str, Any] | None:
+def _authorizer_part(match: Match, decision: Decision | None, version: str) -> dict[str, Any] | None:
     if decision is None:
         return None
     return match.route.authorizer.event_authorizer(decision, version)
@@ -248,7 +248,7 @@ def domain_name(req: GatewayRequest) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def resource_id(match: RouteMatch) -> str:
+def resource_id(match: Match) -> str:
     """A stable 6-character id per (API, resource), like AWS's `resourceId` ("roq9wj")."""
     digest = hashlib.sha1(f"{match.api.info.api_id}{match.resource_path}".encode()).digest()
     return base64.b32encode(digest).decode("ascii")[:6].lower()

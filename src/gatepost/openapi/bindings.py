@@ -30,7 +30,7 @@ from typing import Any, Literal
 from pydantic import ValidationError, model_validator
 
 from gatepost.config.base import StrictModel
-from gatepost.config.load import Located, interpolate, place
+from gatepost.config.located import Located, interpolate, place
 from gatepost.errors import ConfigError, ConfigIssue
 
 ENV_VAR = "GATEPOST_BINDINGS"

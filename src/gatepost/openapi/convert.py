@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatepost.config.load import Loc, Located
+from gatepost.config.located import Loc, Located
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.openapi.authorizers import Problem, classify, map_scheme
 from gatepost.openapi.bindings import Bindings

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gatepost.config.load import Loc, Located, place
+from gatepost.config.located import Loc, Located, place
 from gatepost.errors import ConfigIssue
 from gatepost.openapi import bindings as bindings_file
 from gatepost.openapi.convert import Imported, convert

@@ -9,7 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from gatepost.config.compile import compile_gateway
-from gatepost.config.load import Located, validation_issues
+from gatepost.config.load import validation_issues
+from gatepost.config.located import Located
 from gatepost.config.models import GatewayConfig
 from gatepost.errors import ConfigError
 from gatepost.services import Services

@@ -23,9 +23,9 @@ from gatepost.policy.evaluate import Effect, PolicyDocument, Statement, evaluate
 from gatepost.policy.principal import ANONYMOUS
 
 if TYPE_CHECKING:
-    from gatepost.authorizers.base import ApiInfo
+    from gatepost.api_info import ApiInfo
     from gatepost.clock import Clock
-    from gatepost.gateway import RouteMatch
+    from gatepost.matching import Match
     from gatepost.request import GatewayRequest
     from gatepost.services import Services
 
@@ -75,7 +75,7 @@ class ResourcePolicyGate(PolicyGate):
         self.info = info
         self.clock = clock
 
-    async def pre_check(self, req: GatewayRequest, match: RouteMatch) -> None:
+    async def pre_check(self, req: GatewayRequest, match: Match) -> None:
         if not self.early.statements:
             return
         ctx = request_context(req, self.clock)
@@ -83,7 +83,7 @@ class ResourcePolicyGate(PolicyGate):
             raise GatewayError(ResponseType.ACCESS_DENIED, "policy.explicit_deny",
                                denial_message(ANONYMOUS, match.method_arn, True), body_key="Message")
 
-    async def combine(self, req: GatewayRequest, match: RouteMatch, decision: Decision) -> Decision:
+    async def combine(self, req: GatewayRequest, match: Match, decision: Decision) -> Decision:
         if decision.outcome in (Outcome.UNAUTHORIZED, Outcome.ERROR):
             return decision
         iam = decision.principal.iam if decision.kind == "iam" else None
@@ -118,7 +118,7 @@ class ResourcePolicyGate(PolicyGate):
             return Effect.ALLOW if decision.allowed else None
         return Effect.IMPLICIT_DENY if decision.allowed else None  # none, user_pool, jwt: explicit allow needed
 
-    def describe(self, match: RouteMatch | None = None) -> str:
+    def describe(self, match: Match | None = None) -> str:
         """What the policy says about one route's method ARN (for `gatepost explain`)."""
         if match is None:
             return (f"resource policy ({len(self.document.statements)} statements, {len(self.early.statements)} "

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
@@ -28,7 +28,6 @@ from gatepost.server.wire import NO_BODY_STATUS, encode_head
 
 if TYPE_CHECKING:
     from gatepost.server.app import GatewayApp
-    from gatepost.server.listener import NativeServer
 
 log = logging.getLogger("gatepost.server")
 
@@ -69,8 +68,18 @@ class Pending:
         self.http10 = http10  # HTTP/1.0: keep-alive must be said, and no chunked answers
 
 
+class Listener(Protocol):
+    """What a connection reads of its listening server (listener.py's NativeServer, which imports this)."""
+
+    connections: set[HttpProtocol]
+    draining: bool
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+
+
 class HttpProtocol(asyncio.Protocol):
-    def __init__(self, server: NativeServer, app: GatewayApp, scheme: str) -> None:
+    def __init__(self, server: Listener, app: GatewayApp, scheme: str) -> None:
         self.server = server
         self.app = app
         self.scheme = scheme

@@ -50,7 +50,7 @@ def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers
     elif workers > 1:
         from gatepost.server.workers import Supervisor
 
-        Supervisor(path, server, host=host, port=port, workers=workers).run()
+        Supervisor(path, server, host=host, port=port, workers=workers, target=worker_main).run()
     else:
         from gatepost.server.sockets import bind
 

@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -24,7 +25,10 @@ log = logging.getLogger("gatepost.server")
 
 
 class Supervisor:
-    def __init__(self, config_path: str, server: ServerConfig, *, host: str, port: int, workers: int) -> None:
+    def __init__(self, config_path: str, server: ServerConfig, *, host: str, port: int, workers: int,
+                 target: Callable[..., None]) -> None:
+        """`target` is run.worker_main (passed in: run.py imports this module)."""
+        self.target = target
         self.config_path = config_path
         self.server = server
         self.host = host
@@ -37,10 +41,8 @@ class Supervisor:
         self.procs: list[BaseProcess] = []
 
     def _spawn(self) -> BaseProcess:
-        from gatepost.server.run import worker_main
-
         shared: socket.socket | None = None if self.reuse_port else self.sock
-        proc = self.ctx.Process(target=worker_main, name="gatepost-worker", daemon=False,
+        proc = self.ctx.Process(target=self.target, name="gatepost-worker", daemon=False,
                                 args=(self.config_path, self.server, self.host, self.port, self.workers, shared,
                                       os.getpid()))
         proc.start()

@@ -74,16 +74,3 @@ class Counters(Protocol):
 
 def is_shared_url(url: str) -> bool:
     return urlsplit(url).scheme in ("redis", "rediss", "unix")
-
-
-def open_counters(url: str) -> Counters:
-    scheme = urlsplit(url).scheme
-    if scheme == "memory":
-        from gatepost.stores.counters_memory import MemoryCounters
-
-        return MemoryCounters()
-    if is_shared_url(url):
-        from gatepost.stores.counters_redis import RedisCounters
-
-        return RedisCounters(url)
-    raise ValueError(f"counters URL {url!r}: use memory:// (one process) or redis://host:port/db")

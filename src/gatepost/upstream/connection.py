@@ -8,15 +8,23 @@ safe: the upstream allows keep-alive, the whole request was written, and nothing
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from httptools import HttpParserError, HttpResponseParser
 
 from gatepost.upstream.errors import UpstreamClosed, UpstreamError, UpstreamProtocolError, UpstreamTimeout
 from gatepost.upstream.response import UpstreamResponse
 
-if TYPE_CHECKING:
-    from gatepost.upstream.pool import Pool
+
+class Owner(Protocol):
+    """What a connection asks of its pool (pool.py, which imports this module)."""
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+
+    def release(self, conn: UpstreamConnection) -> None: ...
+
+    def forget(self, conn: UpstreamConnection) -> None: ...
 
 
 _NAMES: dict[bytes, str] = {}  # header names as received -> lower-case str (the first 1,024 names seen)
@@ -34,7 +42,7 @@ class _Unexpected(Exception):
 
 
 class UpstreamConnection(asyncio.Protocol):
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Owner) -> None:
         self.pool = pool
         self.transport: asyncio.Transport | None = None
         self.parser = HttpResponseParser(self)

@@ -10,21 +10,28 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from gatepost.upstream.errors import UpstreamError, UpstreamTimeout
 
-if TYPE_CHECKING:
-    from gatepost.upstream.connection import UpstreamConnection
-
 HIGH_WATER = 256 * 1024
+
+
+class FlowControl(Protocol):
+    """What a response asks of its connection (connection.py, which imports this module)."""
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def abort(self) -> None: ...
 
 
 class UpstreamResponse:
     __slots__ = ("_buffered", "_chunks", "_conn", "_error", "_waiter", "complete", "headers", "status")
 
-    def __init__(self, conn: UpstreamConnection) -> None:
-        self._conn: UpstreamConnection | None = conn  # None once the message is complete or aborted
+    def __init__(self, conn: FlowControl) -> None:
+        self._conn: FlowControl | None = conn  # None once the message is complete or aborted
         self.status = 0
         self.headers: list[tuple[str, str]] = []  # lower-case names, order and repeats kept
         self.complete = False

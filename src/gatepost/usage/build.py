@@ -18,7 +18,7 @@ from gatepost.usage.runtime import UsageRuntime
 from gatepost.usage.throttle import CallerLimits
 
 if TYPE_CHECKING:
-    from gatepost.authorizers.base import ApiInfo
+    from gatepost.api_info import ApiInfo
     from gatepost.config.models import ApiConfig, GatewayConfig
     from gatepost.services import Services
 

@@ -7,14 +7,12 @@ quota (DAY | WEEK | MONTH, with AWS's `offset`) and per-method throttle override
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping
+from typing import Literal, Protocol
 
 from pydantic import Field, field_validator
 
 from gatepost.config.base import StrictModel
-
-if TYPE_CHECKING:
-    from gatepost.config.models import GatewayConfig
 
 METHOD_KEY_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY", "*"})
 
@@ -84,22 +82,33 @@ def split_method_key(key: str) -> tuple[str, str]:
     return (path if path == "/" else path.rstrip("/") or "/"), method
 
 
-def check_plan_references(config: GatewayConfig) -> None:
+class ServedStage(Protocol):
+    """What the plan check reads of an `apis:` entry (config/models.py's ApiConfig, which imports this module)."""
+
+    @property
+    def stage(self) -> str | None: ...
+
+    @property
+    def flavour(self) -> str: ...
+
+
+def check_plan_references(plans: Mapping[str, UsagePlanConfig], apis: Mapping[str, ServedStage],
+                          usage: UsageSettings) -> None:
     """Every plan names APIs and stages this config serves; a key's plans are checked by the CLI."""
-    for name, plan in config.usage_plans.items():
+    for name, plan in plans.items():
         for i, binding in enumerate(plan.api_stages):
             place = f"usage_plans.{name}.api_stages[{i}]"
-            api = config.apis.get(binding.api)
+            api = apis.get(binding.api)
             if api is None:
-                declared = ", ".join(sorted(config.apis))
+                declared = ", ".join(sorted(apis))
                 raise ValueError(f"{place}: unknown API {binding.api!r}; use one declared under apis: ({declared})")
             stage = api.stage or ("prod" if api.flavour == "rest" else "$default")
             if binding.stage is not None and binding.stage != stage:
                 raise ValueError(f"{place}: API {binding.api!r} serves stage {stage!r}, not {binding.stage!r}; "
                                  f"remove `stage:` or write {stage!r}")
-        apis = [b.api for b in plan.api_stages]
-        if len(set(apis)) != len(apis):
+        named = [b.api for b in plan.api_stages]
+        if len(set(named)) != len(named):
             raise ValueError(f"usage_plans.{name}: an API is listed twice in api_stages; list each once")
-    demo = config.usage.demo_key
-    if demo is not None and demo.plan not in config.usage_plans:
+    demo = usage.demo_key
+    if demo is not None and demo.plan not in plans:
         raise ValueError(f"usage.demo_key.plan: no usage plan {demo.plan!r} under usage_plans:")

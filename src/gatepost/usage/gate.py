@@ -16,7 +16,7 @@ from dataclasses import replace
 from gatepost.decision import Decision
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.gates import UsageGate
-from gatepost.gateway import RouteMatch
+from gatepost.matching import Match
 from gatepost.request import GatewayRequest
 from gatepost.stores.counters import Outcome
 from gatepost.usage.keyring import Attachment
@@ -45,7 +45,7 @@ class ApiKeyGate(UsageGate):
     async def close(self) -> None:
         await self.runtime.close()
 
-    async def admit(self, req: GatewayRequest, match: RouteMatch, decision: Decision) -> Decision:
+    async def admit(self, req: GatewayRequest, match: Match, decision: Decision) -> Decision:
         if not match.route.api_key_required:
             return decision
         value = decision.principal.usage_identifier_key if self.from_authorizer else req.header_map.get("x-api-key")
@@ -77,7 +77,7 @@ class ApiKeyGate(UsageGate):
             decision = replace(decision, extra={**decision.extra, QUOTA_FACTS: facts})
         return decision
 
-    async def record(self, match: RouteMatch, decision: Decision, status: int) -> list[tuple[str, str]] | None:
+    async def record(self, match: Match, decision: Decision, status: int) -> list[tuple[str, str]] | None:
         facts = decision.extra.get(QUOTA_FACTS) if self.quota_headers else None
         return list(self._headers(facts).items()) if facts else None
 

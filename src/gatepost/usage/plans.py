@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gatepost.gateway import RouteMatch
+from gatepost.matching import Match
 from gatepost.stores.counters import Bucket, Quota
 from gatepost.usage.config import QuotaConfig, UsagePlanConfig, split_method_key
 from gatepost.usage.keyring import Attachment
@@ -40,7 +40,7 @@ class CompiledPlan:
     _cache: dict[tuple[str, str, str, Attachment], tuple[Limits, float, float]] = field(
         default_factory=dict, compare=False, repr=False)
 
-    def limits(self, match: RouteMatch, key_id: str, att: Attachment, now: float) -> Limits:
+    def limits(self, match: Match, key_id: str, att: Attachment, now: float) -> Limits:
         k = (match.resource_path, match.method, key_id, att)
         hit = self._cache.get(k)
         if hit is not None and hit[1] <= now < hit[2]:
@@ -52,7 +52,7 @@ class CompiledPlan:
         self._cache[k] = (limits, *((window.start, window.end) if window else (-math.inf, math.inf)))
         return limits
 
-    def _buckets(self, match: RouteMatch, key_id: str, att: Attachment) -> tuple[Bucket, ...]:
+    def _buckets(self, match: Match, key_id: str, att: Attachment) -> tuple[Bucket, ...]:
         path = match.resource_path
         for method in (match.method, *ALL_METHODS):
             override = self.methods.get((path, method))

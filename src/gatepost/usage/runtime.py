@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.services import Services
-from gatepost.stores.counters import Bucket, Counters, CountersUnavailable, Quota, Verdict, is_shared_url, open_counters
+from gatepost.stores.counters import Bucket, Counters, CountersUnavailable, Quota, Verdict, is_shared_url
 from gatepost.stores.counters_memory import MemoryCounters
+from gatepost.stores.counters_open import open_counters
 from gatepost.usage.config import UsageSettings
 from gatepost.usage.fallback import FallbackCounters
 from gatepost.usage.keyring import EMPTY_RING, KeyRing, load_ring

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 
-from gatepost.config.models import ThrottleConfig
+from gatepost.config.throttle import ThrottleConfig
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.gates import CallerThrottle
-from gatepost.gateway import RouteMatch
+from gatepost.matching import Match
 from gatepost.request import GatewayRequest
 from gatepost.stores.counters import Bucket, Outcome
 from gatepost.usage.runtime import UsageRuntime
@@ -35,7 +35,7 @@ class CallerLimits(CallerThrottle):
     async def close(self) -> None:
         await self.runtime.close()
 
-    async def admit(self, req: GatewayRequest, match: RouteMatch) -> None:
+    async def admit(self, req: GatewayRequest, match: Match) -> None:
         buckets = []
         if self.stage is not None:
             buckets.append(_bucket(f"{self.api_name}:stage", self.stage, req))
