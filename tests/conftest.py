@@ -47,3 +47,18 @@ def redis_url(redis_server: object) -> Iterator[str]:
     client.flushdb()
     client.close()
     yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """One real Postgres cluster for the session (tests/postgres_server.py); each test takes a new database."""
+    from postgres_server import run_postgres
+
+    with run_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: object) -> str:
+    """A new, empty database on the session's Postgres."""
+    return postgres_server.create_database()  # type: ignore[attr-defined]

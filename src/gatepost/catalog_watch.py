@@ -1,13 +1,16 @@
 """Background refresh: a change the CLI writes to the catalog reaches the running gateway within a second.
 
 A watcher polls `catalog.version(collection)` off the event loop (a thread) every `interval` seconds
-and calls the subscribers of a collection that moved. The request path never touches the catalog.
+and calls the subscribers of a collection that moved. A catalog that announces its changes (Postgres:
+LISTEN/NOTIFY, `wait_change`) wakes the watcher as soon as one arrives; the poll stays, as the safety net.
+The request path never touches the catalog.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from gatepost.stores.base import Catalog
@@ -48,12 +51,24 @@ class CatalogWatcher:
         return {c: self.catalog.version(c) for c in self._subs}
 
     async def _run(self) -> None:
+        wait_change = getattr(self.catalog, "wait_change", None)
         while True:
-            await asyncio.sleep(self.interval)
+            if wait_change is None:
+                await asyncio.sleep(self.interval)
+            else:
+                await self._wait_change(wait_change)
             try:
                 await self.poll()
             except Exception:
                 log.exception("catalog.poll_failed")
+
+    async def _wait_change(self, wait_change: Callable[[float], bool]) -> None:
+        """Until a change is announced or `interval` passed, in short slices (a stopped watcher leaves no
+        thread waiting long)."""
+        deadline = time.monotonic() + self.interval
+        while (left := deadline - time.monotonic()) > 0:
+            if await asyncio.to_thread(wait_change, min(left, 0.5)):
+                return
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -15,9 +15,19 @@ from gatepost.stores.memory import MemoryCatalog
 from gatepost.stores.sqlite import SqliteCatalog
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def open_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Catalog:
+    if kind == "memory":
+        return MemoryCatalog()
+    if kind == "sqlite":
+        return SqliteCatalog(tmp_path / "c.db")
+    from gatepost.stores.postgres import PostgresCatalog
+
+    return PostgresCatalog(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
-    cat: Catalog = MemoryCatalog() if request.param == "memory" else SqliteCatalog(tmp_path / "c.db")
+    cat = open_backend(request.param, request, tmp_path)
     yield cat
     cat.close()
 
@@ -78,19 +88,20 @@ def test_versions_move_per_collection(catalog: Catalog) -> None:
     assert catalog.version("keys") == before  # nothing written, nothing to reload
 
 
-def test_sqlite_survives_reopen_and_sees_other_connections(tmp_path: Path) -> None:
-    path = tmp_path / "shared.db"
-    a, b = SqliteCatalog(path), SqliteCatalog(path)
-    a.put("keys", "k1", {"enabled": True})
-    assert b.get("keys", "k1") == {"enabled": True}
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_durable_catalog_survives_reopen_and_sees_other_connections(
+        kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    a, b = open_backend(kind, request, tmp_path), open_backend(kind, request, tmp_path)
+    a.put("keys", "k1", {"enabled": True, "rate": 1.5})
+    assert b.get("keys", "k1") == {"enabled": True, "rate": 1.5}
     v = b.version("keys")
     a.put("keys", "k1", {"enabled": False})
     assert b.version("keys") == v + 1
     a.close()
     b.close()
-    c = SqliteCatalog(path)
+    c = open_backend(kind, request, tmp_path)
     assert c.get("keys", "k1") == {"enabled": False}
-    assert c.schema_versions()["core"] == 1
+    assert c.schema_versions()["core"] == 1  # type: ignore[attr-defined]
     c.close()
 
 

@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from gatepost import __version__
+from gatepost.stores.errors import CatalogUnavailable
 
 # One line per verb: module name under gatepost.cli.
 VERBS = [
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except CatalogUnavailable as exc:  # e.g. Postgres down: nothing was written
+        print(f"gatepost: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

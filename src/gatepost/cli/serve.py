@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from gatepost.errors import ConfigError
+from gatepost.stores.errors import CatalogUnavailable
+from gatepost.stores.url import open_catalog
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
         config, doc = load_file(args.config)
         workers = args.workers or config.server.workers  # (per-process counters are refused with several)
         compile_gateway(config, doc, Services(workers=workers), config_dir)  # fail fast, before any process starts
+        _prepare_shared_catalog(config.state.catalog, config_dir)
+    except CatalogUnavailable as exc:
+        print(f"gatepost: {exc}", file=sys.stderr)
+        return 1
     except ConfigError as exc:
         print(f"{len(exc.issues)} problem(s) in {args.config}:", file=sys.stderr)
         for issue in exc.issues:
@@ -70,6 +76,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sidecars.stop()
     return 0
+
+
+def _prepare_shared_catalog(url: str, config_dir: Path) -> None:
+    """A Postgres catalog is reached and migrated once here, before any worker starts (workers that start
+    together would wait on the migration lock in turn)."""
+    if url.startswith(("postgresql:", "postgres:")):
+        open_catalog(url, config_dir).close()
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -1,4 +1,5 @@
-"""Open a store from its URL: `sqlite:///path` (relative to the config file), `memory://`, `redis://...`."""
+"""Open a store from its URL: `sqlite:///path` (relative to the config file), `postgresql://...`, `memory://`,
+`redis://...`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from urllib.parse import urlsplit
 
 from gatepost.clock import Clock
 from gatepost.stores.base import Cache, Catalog
+from gatepost.stores.errors import redact_url
 from gatepost.stores.memory import MemoryCache, MemoryCatalog
 
 
@@ -28,7 +30,12 @@ def open_catalog(url: str, base_dir: Path) -> Catalog:
         from gatepost.stores.sqlite import SqliteCatalog
 
         return SqliteCatalog(sqlite_path(url, base_dir))
-    raise StoreUrlError(f"catalog URL {url!r}: use sqlite:///path/to/gatepost.db or memory://")
+    if scheme in ("postgresql", "postgres"):
+        from gatepost.stores.postgres import PostgresCatalog
+
+        return PostgresCatalog(url)
+    raise StoreUrlError(f"catalog URL {redact_url(url)!r}: use sqlite:///path/to/gatepost.db, "
+                        "postgresql://user:password@host:5432/dbname or memory://")
 
 
 def open_cache(url: str, clock: Clock) -> Cache:
