@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from gatepost.config.yaml_keys import duplicate_keys
 from gatepost.errors import ConfigError, ConfigIssue
 
 Loc = tuple[str | int, ...]
@@ -27,7 +28,9 @@ class Located:
         self.lines: dict[Loc, int] = {}
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data: Any = yaml.safe_load(text)
+            if node is not None:
+                self._refuse_duplicates(node)
+            self.data: Any = yaml.SafeLoader("").construct_document(node) if node is not None else None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = f"{file}:{mark.line + 1}" if mark else file
@@ -37,6 +40,19 @@ class Located:
                                            "check indentation and quoting around that place")]) from None
         if node is not None:
             self._index(node, ())
+
+    def _refuse_duplicates(self, node: yaml.Node) -> None:
+        """A key written twice in one mapping is an error (yaml_keys.py says why), each one located."""
+        issues = []
+        for d in duplicate_keys(node):
+            first = "earlier on this line" if d.first_line == d.line else f"at line {d.first_line}"
+            issues.append(ConfigIssue(
+                f"{self.file}:{d.line}", place((*d.loc, str(d.key))) or "(top level)",
+                f"duplicate key {d.key!r}: already set {first} in the same mapping; YAML would silently keep "
+                "only the last value",
+                f"keep one {d.key!r} and delete the other"))
+        if issues:
+            raise ConfigError(issues)
 
     def _index(self, node: yaml.Node, loc: Loc) -> None:
         self.lines[loc] = node.start_mark.line + 1
