@@ -8,6 +8,7 @@ calls); with one, policy/resource.py combines both sides (`extra["policy_effect"
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from gatepost.authorizers.base import Authorizer, BuildContext
@@ -52,7 +53,7 @@ class IamAuthorizer(Authorizer):
         context = {**request_context(req, self.clock), **caller.context}
         effect = evaluate(caller.policies, INVOKE, match.method_arn, context)
         identity = IamIdentity(caller.arn, caller.account_id, verified.credential.access_key, caller.user_id,
-                               caller.user_id)
+                               caller.user_id, caller.cognito)
         principal = Principal(principal_id=caller.arn, iam=identity)
         extra = {"policy_effect": str(effect), "iam_context": caller.context}
         if effect is Effect.ALLOW and caller.account_id == self.api.account_id:
@@ -68,8 +69,14 @@ class IamAuthorizer(Authorizer):
         iam = decision.principal.iam
         if iam is None:
             return {}
-        return {"accessKey": iam.access_key, "accountId": iam.account_id, "caller": iam.caller,
-                "user": iam.user_id, "userArn": iam.caller_arn}
+        out: dict[str, Any] = {"accessKey": iam.access_key, "accountId": iam.account_id, "caller": iam.caller,
+               "user": iam.user_id, "userArn": iam.caller_arn}
+        if iam.cognito:
+            out.update({"cognitoIdentityPoolId": iam.cognito.get("identity_pool_id"),
+                        "cognitoIdentityId": iam.cognito.get("identity_id"),
+                        "cognitoAuthenticationType": iam.cognito.get("authentication_type"),
+                        "cognitoAuthenticationProvider": iam.cognito.get("authentication_provider")})
+        return out
 
     def event_authorizer(self, decision: Decision, payload_version: str) -> dict[str, Any] | None:
         iam = decision.principal.iam
@@ -77,14 +84,22 @@ class IamAuthorizer(Authorizer):
             return None
         if payload_version == "2.0":
             return {"iam": {"accessKey": iam.access_key, "accountId": iam.account_id, "callerId": iam.caller,
-                            "cognitoIdentity": None, "principalOrgId": None, "userArn": iam.caller_arn,
-                            "userId": iam.user_id}}
+                            "cognitoIdentity": _v2_cognito(iam.cognito), "principalOrgId": None,
+                            "userArn": iam.caller_arn, "userId": iam.user_id}}
         return None
 
     def describe(self) -> dict[str, Any]:
         return {"kind": "iam", "identity_source": "SigV4 (Authorization header or presigned query)",
                 "owner": "this gateway's catalog (gatepost iam ...)", "cost": "HMAC-SHA256 x2 + policy evaluation",
                 "coupling": "none (local keys)", "propagates": "caller ARN, account, access key id"}
+
+
+def _v2_cognito(cognito: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """HTTP API payload 2.0's `cognitoIdentity` (amr, identityId, identityPoolId), or null."""
+    if not cognito:
+        return None
+    return {"amr": list(cognito.get("amr") or []), "identityId": cognito.get("identity_id"),
+            "identityPoolId": cognito.get("identity_pool_id")}
 
 
 def build(name: str, config: IamAuthorizerConfig, ctx: BuildContext) -> Authorizer:

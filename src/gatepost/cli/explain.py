@@ -22,7 +22,13 @@ def run(args: argparse.Namespace) -> int:
     from gatepost.explain.explain import explain, render_table
     from gatepost.explain.load import load_or_exit
 
-    rows = explain(load_or_exit(args.config, args.bindings))
+    loaded = load_or_exit(args.config, args.bindings)
+    catalog = None
+    if loaded.config.identity_pools:  # which identity-pool roles reach each IAM route: the roles live there
+        from gatepost.stores.url import open_catalog
+
+        catalog = open_catalog(loaded.config.state.catalog, loaded.path.resolve().parent)
+    rows = explain(loaded, catalog)
     if args.json:
         print(orjson.dumps([r.as_dict() for r in rows], option=orjson.OPT_INDENT_2).decode())
     else:

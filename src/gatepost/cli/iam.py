@@ -62,6 +62,13 @@ def add_parser(sub: Sub) -> None:
     v.add_argument("--path", default="/")
     v.add_argument("--tag", action="append", metavar="KEY=VALUE")
     v.add_argument("--max-session-duration", type=int, default=3600, help="seconds, 900-43200 (default 3600)")
+    v.add_argument("--trust-policy", metavar="FILE", help="who may assume the role (JSON), e.g. an identity pool "
+                                                          "(docs/federation.md)")
+
+    v = _verb(verbs, "set-trust-policy", "replace a role's trust policy (AssumeRolePolicyDocument) from a JSON file",
+              _set_trust)
+    v.add_argument("role")
+    v.add_argument("--file", required=True, help="the trust policy document (JSON)")
 
     v = _verb(verbs, "attach-policy", "attach (or replace) a named inline policy from a JSON file", _attach)
     who = v.add_mutually_exclusive_group(required=True)
@@ -149,9 +156,17 @@ def _create_user(args: argparse.Namespace) -> None:
 @_guard
 def _create_role(args: argparse.Namespace) -> None:
     admin, account = _open(args)
+    trust = Path(args.trust_policy).read_text() if args.trust_policy else None
     doc = admin.create_role(args.name, account, path=args.path, tags=_tags(args.tag),
-                            max_session_seconds=args.max_session_duration, now=time.time())
+                            max_session_seconds=args.max_session_duration, trust_policy=trust, now=time.time())
     print(f"created role {doc['arn']} ({doc['id']})")
+
+
+@_guard
+def _set_trust(args: argparse.Namespace) -> None:
+    admin, account = _open(args)
+    admin.set_trust_policy(args.role, account, Path(args.file).read_text())
+    print(f"set the trust policy of role {args.role}")
 
 
 @_guard

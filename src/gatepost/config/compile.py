@@ -17,6 +17,7 @@ from gatepost.config.located import Loc, Located
 from gatepost.config.models import ApiConfig, CorsConfig, GatewayConfig, RouteConfig
 from gatepost.cors import Cors
 from gatepost.errors import ConfigError, ConfigIssue, ResponseType
+from gatepost.federation.exchange import IdentityPools
 from gatepost.gateway import Api, Gateway, Route
 from gatepost.idp.registry import UserPools
 from gatepost.integrations.base import Integration
@@ -186,6 +187,10 @@ def compile_gateway(config: GatewayConfig, doc: Located, services: Services, con
         UserPools.install(config.user_pools, config.server.host, config.server.port, services)
     except ValueError as exc:
         issues.add(("user_pools",), str(exc), "give each pool its own pool_id and each client its own client_id")
+    try:
+        IdentityPools.install(config, services)  # federation/: after the user pools its providers name
+    except ValueError as exc:
+        issues.add(("identity_pools",), str(exc), "name declared user pools and give each pool its own id")
     apis = []
     seen: dict[tuple[frozenset[str], str], str] = {}
     for name, cfg in config.apis.items():

@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from gatepost.authorizers.registry import KINDS as AUTHORIZER_KINDS
 from gatepost.config.base import StrictModel
 from gatepost.config.throttle import ThrottleConfig as ThrottleConfig
+from gatepost.federation.config import IdentityPoolConfig
 from gatepost.idp.config import UserPoolConfig
 from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
 from gatepost.usage.config import UsagePlanConfig, UsageSettings, check_plan_references
@@ -158,6 +159,9 @@ class GatewayConfig(StrictModel):
     usage_plans: dict[str, UsagePlanConfig] = {}  # usage/config.py
     usage: UsageSettings = Field(default_factory=UsageSettings)
     user_pools: dict[str, UserPoolConfig] = {}  # idp/config.py: the built-in user pools
+    identity_pools: dict[str, IdentityPoolConfig] = {}  # federation/config.py: token -> role credentials
+    federation_public_url: str | None = Field(None, description="base URL callers reach the gateway at, for the "
+                                                                "issuer of GetOpenIdToken's tokens")
 
     @model_validator(mode="after")
     def _unique_api_ids(self) -> GatewayConfig:

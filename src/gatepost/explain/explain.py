@@ -14,7 +14,9 @@ from typing import Any
 from gatepost.config.models import GatewayConfig
 from gatepost.explain.facts import authorizer_facts
 from gatepost.explain.load import Loaded, sample_match
+from gatepost.federation.explain import roles_reaching
 from gatepost.gateway import Api, Route
+from gatepost.stores.base import Catalog
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Row:
     api_key: str = "-"
     usage_plan: str = "-"
     resource_policy: str = "none"
+    identity_pool_roles: list[str] = field(default_factory=list)  # iam routes: roles that identity pools hand out
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,7 +67,7 @@ def api_key_text(api: Api, route: Route) -> str:
     return f"required ({api.api_key_source})" if route.api_key_required else "-"
 
 
-def route_row(loaded: Loaded, api: Api, route: Route) -> Row:
+def route_row(loaded: Loaded, api: Api, route: Route, catalog: Catalog | None = None) -> Row:
     cfg = loaded.authorizer_config(api, route.authorizer.name) if route.authorizer.name else None
     facts = authorizer_facts(route.authorizer, cfg)
     plans = plans_for(loaded.config, api, route) if route.api_key_required else []
@@ -76,12 +79,16 @@ def route_row(loaded: Loaded, api: Api, route: Route) -> Row:
         scopes=list(route.scopes or ()), groups=list(route.groups or ()),
         api_key=api_key_text(api, route), usage_plan=", ".join(plans) or "-",
         resource_policy=api.policy.describe(sample_match(api, route)),
+        identity_pool_roles=roles_reaching(loaded.config, catalog, sample_match(api, route).method_arn)
+        if catalog is not None and facts["kind"] == "iam" else [],
     )
 
 
-def explain(loaded: Loaded) -> list[Row]:
+def explain(loaded: Loaded, catalog: Catalog | None = None) -> list[Row]:
+    """`catalog` (the config's own): also list the identity-pool roles that reach each IAM route."""
     apis = sorted(loaded.gateway.apis, key=lambda a: list(loaded.config.apis).index(a.name))
-    return [route_row(loaded, api, route) for api in apis for route in sorted(api.routes, key=lambda r: r.index)]
+    return [route_row(loaded, api, route, catalog) for api in apis
+            for route in sorted(api.routes, key=lambda r: r.index)]
 
 
 COLUMNS = (("route", "ROUTE"), ("public", "PUBLIC"), ("authorizer", "AUTHORIZER"), ("kind", "KIND"),
@@ -96,6 +103,7 @@ def _cell(row: Row, key: str) -> str:
     if key == "requires":
         need = [f"scopes: {' '.join(row.scopes)}"] if row.scopes else []
         need += [f"groups: {' '.join(row.groups)}"] if row.groups else []
+        need += [f"identity-pool roles: {'; '.join(row.identity_pool_roles)}"] if row.identity_pool_roles else []
         return "; ".join(need) or "-"
     return str(getattr(row, key))
 

@@ -81,6 +81,15 @@ def _path(path: str) -> str:
     return path
 
 
+def _trust(document: dict[str, Any] | str) -> dict[str, Any]:
+    raw = json.loads(document) if isinstance(document, str) else document
+    if not isinstance(raw, dict) or not raw.get("Statement"):
+        raise IamAdminError('a trust policy is a JSON object with "Statement", e.g. {"Version": "2012-10-17", '
+                            '"Statement": [{"Effect": "Allow", "Principal": {"Federated": '
+                            '"cognito-identity.amazonaws.com"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}')
+    return raw
+
+
 class IamAdmin:
     def __init__(self, catalog: Catalog, box: SecretBox) -> None:
         self.catalog = catalog
@@ -103,7 +112,8 @@ class IamAdmin:
         return doc
 
     def create_role(self, name: str, account_id: str, *, path: str = "/", tags: dict[str, str] | None = None,
-                    max_session_seconds: int = 3600, now: float = 0.0) -> Doc:
+                    max_session_seconds: int = 3600, trust_policy: dict[str, Any] | str | None = None,
+                    now: float = 0.0) -> Doc:
         _check_name(name, "role")
         _check_account(account_id)
         if not 900 <= max_session_seconds <= 43200:
@@ -111,6 +121,8 @@ class IamAdmin:
         doc = {"name": name, "account_id": account_id, "arn": role_arn(account_id, name, _path(path)),
                "id": ids.role_id(), "path": path, "tags": dict(tags or {}), "policies": {},
                "max_session_seconds": max_session_seconds, "created_at": now}
+        if trust_policy is not None:
+            doc["trust_policy"] = _trust(trust_policy)
         if not self.catalog.insert(ROLES, principal_key(account_id, name), doc):
             raise IamAdminError(f"role {name!r} already exists in account {account_id}")
         return doc
@@ -135,6 +147,13 @@ class IamAdmin:
             return {**doc, "policies": {**doc.get("policies", {}), policy_name: raw}}
 
         self.catalog.update(collection, principal_key(account_id, name), put)
+
+    def set_trust_policy(self, name: str, account_id: str, document: dict[str, Any] | str) -> None:
+        """The role's trust policy (AssumeRolePolicyDocument): who may assume it, e.g. an identity pool."""
+        raw = _trust(document)
+        self._principal(ROLES, name, account_id)
+        self.catalog.update(ROLES, principal_key(account_id, name),
+                            lambda d: None if d is None else {**d, "trust_policy": raw})
 
     def detach_policy(self, collection: str, name: str, account_id: str, policy_name: str) -> None:
         doc = self._principal(collection, name, account_id)
@@ -186,9 +205,13 @@ class IamAdmin:
                 self.set_key_status(key_id, INACTIVE)
         return issued
 
+    def role(self, name: str, account_id: str) -> Doc | None:
+        return self.catalog.get(ROLES, principal_key(account_id, name))
+
     def assume_role(self, role: str, account_id: str, session_name: str, *, now: float,
-                    duration_seconds: int = 3600) -> IssuedKey:
-        """Temporary credentials for a role session (AssumeRole's shape), valid `duration_seconds`."""
+                    duration_seconds: int = 3600, cognito: dict[str, Any] | None = None) -> IssuedKey:
+        """Temporary credentials for a role session (AssumeRole's shape), valid `duration_seconds`.
+        `cognito` records the identity-pool identity the session was issued to (events show it)."""
         doc = self._principal(ROLES, role, account_id)
         if not _SESSION.match(session_name):
             raise IamAdminError(f"session name {session_name!r}: use 2-64 letters, digits and + = , . @ _ -")
@@ -202,6 +225,7 @@ class IamAdmin:
             "account_id": account_id, "status": ACTIVE, "secret": self.box.seal(secret, key_id),
             "session_name": session_name, "session_token_sha256": hashlib.sha256(token.encode()).hexdigest(),
             "issued_at": now, "expires_at": expires_at, "created_at": now,
+            **({"cognito": dict(cognito)} if cognito else {}),
         })
         return IssuedKey(key_id, secret, token, expires_at, session_arn(account_id, role, session_name))
 

@@ -35,6 +35,7 @@ class Caller:
     principal_arn: str  # aws:PrincipalArn: the user, or the role (not the session)
     policies: tuple[PolicyDocument, ...]
     context: Mapping[str, Any] = field(default_factory=dict)
+    cognito: Mapping[str, Any] | None = None  # identity-pool fields of credentials issued by an identity pool
 
 
 def _tags(doc: Doc) -> dict[str, Any]:
@@ -53,8 +54,9 @@ def caller_for(key: Doc, owner: Doc) -> Caller:
         user_id = f"{owner['id']}:{session}"
         context = {**base, "aws:PrincipalArn": owner["arn"], "aws:PrincipalType": "AssumedRole",
                    "aws:userid": user_id, "aws:TokenIssueTime": key.get("issued_at")}
+        cognito = key.get("cognito")
         return Caller(session_arn(account, owner["name"], session), account, user_id, owner["arn"],
-                      _policies(owner), context)
+                      _policies(owner), context, cognito if isinstance(cognito, dict) else None)
     context = {**base, "aws:PrincipalArn": owner["arn"], "aws:PrincipalType": "User", "aws:userid": owner["id"],
                "aws:username": owner["name"]}
     return Caller(owner["arn"], account, owner["id"], owner["arn"], _policies(owner), context)

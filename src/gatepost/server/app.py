@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from gatepost.errors import GatewayError, ResponseType
+from gatepost.federation.endpoints import mount as mount_identity
 from gatepost.gateway import Gateway
 from gatepost.idp.endpoints import mount as mount_idp
 from gatepost.observe.access_log import AccessLog, record
@@ -54,6 +55,7 @@ class GatewayApp:
         self.calls = IntegrationCalls(gateway)
         self.internal[CALLS_ENDPOINT] = self.calls.handle
         mount_idp(self.internal, gateway)  # idp/endpoints.py: /_gatepost/idp when the config has user_pools
+        mount_identity(self.internal, gateway)  # federation/: /_gatepost/cognito-identity for identity_pools
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
