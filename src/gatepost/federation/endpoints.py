@@ -16,10 +16,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from gatepost.federation.exchange import IdentityPools
-from gatepost.idp.errors import IdpError, internal_error
+from gatepost.idp import amz_json
+from gatepost.idp.errors import IdpError
 from gatepost.idp.pool import default_base_url
 from gatepost.request import GatewayRequest
 from gatepost.response import Response, json_response
@@ -31,29 +30,14 @@ log = logging.getLogger("gatepost.federation")
 PREFIX = "/_gatepost/cognito-identity"
 NAME = PREFIX.removeprefix("/_gatepost/")
 TARGET_PREFIX = "AWSCognitoIdentityService."
-AMZ_JSON = "application/x-amz-json-1.1"
 OPERATIONS = ("GetId", "GetCredentialsForIdentity", "GetOpenIdToken")
 MAX_BODY = 64 * 1024
-
-
-def _reply(status: int, body: dict[str, Any], req: GatewayRequest, error_type: str | None = None) -> Response:
-    headers = [("content-type", AMZ_JSON), ("x-amzn-requestid", req.request_id)]
-    if error_type is not None:
-        headers.append(("x-amzn-errortype", f"{error_type}:"))
-    return Response(status, headers, orjson.dumps(body))
 
 
 def _params(req: GatewayRequest) -> dict[str, Any]:
     if len(req.body or b"") > MAX_BODY:
         raise IdpError("InvalidParameterException", "The request is too large.", "federation.too_large")
-    try:
-        params = orjson.loads(req.body or b"{}")
-    except orjson.JSONDecodeError:
-        params = None
-    if not isinstance(params, dict):
-        raise IdpError("SerializationException", "Start of structure or map found where not expected.",
-                       "federation.bad_json")
-    return params
+    return amz_json.params(req, "federation.bad_json")
 
 
 class IdentityEndpoints:
@@ -75,19 +59,7 @@ class IdentityEndpoints:
         return json_response(404, {"message": "Not Found"})
 
     async def json_protocol(self, req: GatewayRequest) -> Response:
-        target = req.header("x-amz-target") or ""
-        operation = target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else ""
-        try:
-            result = await self._operation(req, operation)
-        except IdpError as err:
-            log.info("federation.call op=%s status=%d reason=%s", operation[:40] or "-", err.status, err.reason)
-            return _reply(err.status, err.body(), req, err.type)
-        except Exception:
-            log.exception("federation.call_failed op=%s", operation[:40])
-            failed = internal_error()
-            return _reply(failed.status, failed.body(), req, failed.type)
-        log.info("federation.call op=%s status=200", operation)
-        return _reply(200, result, req)
+        return await amz_json.call(req, TARGET_PREFIX, self._operation, log, "federation")
 
     async def _operation(self, req: GatewayRequest, operation: str) -> dict[str, Any]:
         if operation not in OPERATIONS:

@@ -16,8 +16,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from gatepost.idp import amz_json
 from gatepost.idp.admin_ops import ADMIN_OPERATIONS
 from gatepost.idp.errors import IdpError, internal_error, resource_not_found
 from gatepost.idp.oauth import OAuthError, TokenEndpoint
@@ -34,13 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gatepost.idp")
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
-AMZ_JSON = "application/x-amz-json-1.1"
 NAME = IDP_PREFIX.removeprefix("/_gatepost/")  # "idp": the key in the app's internal table
-
-
-def _error(err: IdpError, req: GatewayRequest) -> Response:
-    return Response(err.status, [("content-type", AMZ_JSON), ("x-amzn-errortype", f"{err.type}:"),
-                                 ("x-amzn-requestid", req.request_id)], orjson.dumps(err.body()))
 
 
 class IdpEndpoints:
@@ -55,7 +48,7 @@ class IdpEndpoints:
             await self.pools.start()
         except Exception:  # the catalog or the master key failed: fail closed, retry on the next request
             log.exception("idp.start_failed")
-            return _error(internal_error(), req)
+            return amz_json.error_response(internal_error(), req)
         rest = req.path[len(IDP_PREFIX):].strip("/")
         pool_id, _, sub = rest.partition("/")
         if sub == "":
@@ -78,19 +71,7 @@ class IdpEndpoints:
     # ---- the Cognito JSON protocol ------------------------------------------------------------------------
 
     async def json_protocol(self, req: GatewayRequest) -> Response:
-        target = req.header("x-amz-target") or ""
-        operation = target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else ""
-        try:
-            result = await self._operation(req, operation)
-        except IdpError as err:
-            log.info("idp.call op=%s status=%d reason=%s", operation[:40] or "-", err.status, err.reason)
-            return _error(err, req)
-        except Exception:
-            log.exception("idp.call_failed op=%s", operation[:40])
-            return _error(internal_error(), req)
-        log.info("idp.call op=%s status=200", operation)
-        return Response(200, [("content-type", AMZ_JSON), ("x-amzn-requestid", req.request_id)],
-                        orjson.dumps(result))
+        return await amz_json.call(req, TARGET_PREFIX, self._operation, log, "idp")
 
     async def _operation(self, req: GatewayRequest, operation: str) -> dict[str, Any]:
         if operation in ADMIN_OPERATIONS:
@@ -132,15 +113,7 @@ class IdpEndpoints:
 
 
 def _params(req: GatewayRequest) -> dict[str, Any]:
-    try:
-        params = orjson.loads(req.body or b"{}")
-    except orjson.JSONDecodeError:
-        raise IdpError("SerializationException", "Start of structure or map found where not expected.",
-                       "idp.bad_json") from None
-    if not isinstance(params, dict):
-        raise IdpError("SerializationException", "Start of structure or map found where not expected.",
-                       "idp.bad_json")
-    return params
+    return amz_json.params(req, "idp.bad_json")
 
 
 def discovery(pool: Pool) -> dict[str, Any]:
