@@ -242,11 +242,18 @@ def _http_output(status: int, body: bytes, function_name: str) -> Any:
 
 
 def load_handler(spec: str, config_dir: Path) -> Callable[..., Any]:
-    """`module:attr` (attr may be dotted), the module a file under `config_dir` or importable."""
+    """`module:attr` (attr may be dotted), the module a file under `config_dir` or importable.
+
+    `FOLDER/module:attr` loads `module` from FOLDER (relative to the config), which is its code root as
+    Lambda's /var/task is: on sys.path while the module loads, so its sibling imports resolve there.
+    """
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise ValueError(f"function {spec!r}: write it as module:function, e.g. partners_auth:handler")
-    module = _load_module(module_name, config_dir)
+    folder, slash, module_name = module_name.rpartition("/")
+    if slash and (not folder or not module_name):
+        raise ValueError(f"function {spec!r}: write it as FOLDER/module:function, e.g. src/app:handler")
+    module = _load_module(module_name, config_dir / folder if slash else config_dir, importable=not slash)
     target: Any = module
     for part in attr.split("."):
         target = getattr(target, part, None)
@@ -257,7 +264,7 @@ def load_handler(spec: str, config_dir: Path) -> Callable[..., Any]:
     return target
 
 
-def _load_module(module_name: str, config_dir: Path) -> Any:
+def _load_module(module_name: str, config_dir: Path, importable: bool = True) -> Any:
     rel = Path(*module_name.split("."))
     for candidate in (config_dir / rel.with_suffix(".py"), config_dir / rel / "__init__.py"):
         if candidate.is_file():
@@ -266,6 +273,8 @@ def _load_module(module_name: str, config_dir: Path) -> Any:
             except Exception as exc:
                 raise ImportError(f"function module {candidate}: failed to load: {type(exc).__name__}: {exc}") \
                     from None
+    if not importable:
+        raise ImportError(f"function module {module_name!r}: no {rel.with_suffix('.py')} in {config_dir}")
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:

@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser().print_help()
         return 2
+    from gatepost.cli import template_args
+
+    template_args.apply(args)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

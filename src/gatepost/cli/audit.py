@@ -10,6 +10,7 @@ import argparse
 
 import orjson
 
+from gatepost.cli import template_args
 from gatepost.explain.audit import SEVERITIES
 
 
@@ -20,6 +21,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--fail-on", choices=[*SEVERITIES, "never"], default="high",
                    help="exit 1 when a finding has this severity or a higher one (default: high)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    template_args.add(p)
     p.set_defaults(func=run)
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gatepost.cli import template_args
 from gatepost.errors import ConfigError
 
 
@@ -13,6 +14,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser("check", help="validate a config file", description=__doc__)
     p.add_argument("config", help="path to gatepost.yaml (or an AWS OpenAPI export)")
     p.add_argument("--bindings", help="bindings file for an OpenAPI export (default: DOC.bindings.yaml)")
+    template_args.add(p)
     p.set_defaults(func=run)
 
 
@@ -30,5 +32,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {issue}", file=sys.stderr)
         return 1
     routes = sum(len(a.routes) for a in gw.apis)
+    for line in getattr(doc, "report", list)():  # a template: every resource's fate (templates/fates.py)
+        print(line)
     print(f"{args.config}: OK ({len(gw.apis)} API(s), {routes} route(s))")
     return 0

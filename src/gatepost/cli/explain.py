@@ -9,12 +9,15 @@ import argparse
 
 import orjson
 
+from gatepost.cli import template_args
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("explain", help="print how every route decides who may call it", description=__doc__)
     p.add_argument("config", help="gatepost.yaml, or an AWS OpenAPI export")
     p.add_argument("--bindings", help="bindings file for an OpenAPI export (default: DOC.bindings.yaml)")
     p.add_argument("--json", action="store_true", help="print JSON (one object per route) instead of a table")
+    template_args.add(p)
     p.set_defaults(func=run)
 
 

@@ -17,6 +17,8 @@ import time
 
 import orjson
 
+from gatepost.cli import template_args
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("probe", help="check a running gateway refuses unauthenticated requests", description=__doc__)
@@ -33,6 +35,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     p.add_argument("--strict", action="store_true", help="exit 1 on findings (5xx) too")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    template_args.add(p)
     p.set_defaults(func=run)
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gatepost.cli import template_args
 from gatepost.errors import ConfigError
 from gatepost.stores.errors import CatalogUnavailable
 from gatepost.stores.url import open_catalog
@@ -22,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: server.port, 8080)")
     p.add_argument("--workers", type=int, help="worker processes (default: server.workers, 1)")
+    template_args.add(p)
     p.set_defaults(func=run)
 
 

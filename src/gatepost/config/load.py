@@ -19,6 +19,7 @@ from gatepost.config.located import Loc, Located, interpolate
 from gatepost.config.models import GatewayConfig
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.openapi.document import is_openapi
+from gatepost.templates.detect import cdk_template, looks_like_template
 
 
 def _data_loc(data: Any, loc: Loc) -> Loc:
@@ -111,6 +112,11 @@ def validation_issues(exc: ValidationError, data: Any, doc: Located) -> list[Con
 
 def load_text(text: str, file: str = "<config>", env: Mapping[str, str] | None = None,
               bindings: str | Path | None = None) -> tuple[GatewayConfig, Located]:
+    if looks_like_template(text):  # a SAM / CloudFormation template: templates/ makes the native config
+        from gatepost.templates.hook import load_template
+
+        data, template = load_template(text, file, os.environ if env is None else env)
+        return _validated(data, template)
     doc = Located(file, text)
     if not isinstance(doc.data, dict):
         raise ConfigError([doc.issue((), "the config must be a mapping with an `apis:` section",
@@ -123,6 +129,10 @@ def load_text(text: str, file: str = "<config>", env: Mapping[str, str] | None =
         data, issues = interpolate(doc.data, doc, os.environ if env is None else env)
         if issues:
             raise ConfigError(issues)
+    return _validated(data, doc)
+
+
+def _validated(data: Any, doc: Located) -> tuple[GatewayConfig, Located]:
     try:
         return GatewayConfig.model_validate(data), doc
     except ValidationError as exc:
@@ -132,6 +142,8 @@ def load_text(text: str, file: str = "<config>", env: Mapping[str, str] | None =
 def load_file(path: str | Path, env: Mapping[str, str] | None = None,
               bindings: str | Path | None = None) -> tuple[GatewayConfig, Located]:
     p = Path(path)
+    if p.is_dir():  # a CDK app's cdk.out folder: its one stack template
+        p = cdk_template(p)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
