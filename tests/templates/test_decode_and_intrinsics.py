@@ -89,7 +89,7 @@ def test_sam_cli_override_syntax() -> None:
 
 @pytest.mark.parametrize(("expr", "message"), [
     ({"Ref": "Nope"}, "Ref Nope: no parameter"),
-    ({"Fn::GetAtt": ["Role", "Nope"]}, "has no local value"),
+    ({"Fn::GetAtt": ["Nope", "Arn"]}, "no resource Nope"),
     ({"Fn::ImportValue": "Other"}, "--parameter-overrides Other=VALUE"),
     ({"Fn::Cidr": ["10.0.0.0/16", 2, 8]}, "Fn::Cidr is not supported"),
     ({"Fn::If": ["Missing", 1, 2]}, "condition 'Missing' is not declared"),

@@ -118,6 +118,37 @@ def test_check_lists_every_resource_with_its_fate_and_the_public_routes(template
 
 def test_parameter_overrides_flag_reaches_the_template(template: Path, capsys: Any,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GATEPOST_PARAMETER_OVERRIDES", raising=False)
+    monkeypatch.setenv("GATEPOST_PARAMETER_OVERRIDES", "")  # restored after the test: the CLI sets it
     assert cli("check", str(template), "--parameter-overrides", "StageName=qa") == 1
     assert "AllowedValues" in capsys.readouterr().err
+
+
+def test_template_roles_granting_execute_api_become_principals(template: Path, capsys: Any) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from gatepost.iam.seed_roles import create_seeded_roles
+
+    config, _ = load_file(template)
+    assert config.apis["Api"].authorizers["AWS_IAM"].roles["InternalCaller"][0]["Statement"][0]["Resource"] == \
+        "arn:aws:execute-api:us-east-1:123456789012:api/*/POST/internal"
+    assert "OtherCaller" not in config.apis["Api"].authorizers["AWS_IAM"].roles  # grants nothing on execute-api
+    create_seeded_roles(config, template.parent)  # what `gatepost serve` does at start
+    create_seeded_roles(config, template.parent)  # and again at the next start: the same role, policies replaced
+    capsys.readouterr()
+    assert cli("iam", "assume-role", "InternalCaller", "--session-name", "tests", "--format", "json",
+               "--config", str(template)) == 0
+    issued = json.loads(capsys.readouterr().out)
+    creds = Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
+
+    def signed(gw: Any, method: str, path: str) -> Any:
+        request = AWSRequest(method=method, url=gw.url + path, data=b"")
+        SigV4Auth(creds, "execute-api", "us-east-1").add_auth(request)
+        return gw.request(method, path, headers=dict(request.headers.items()))
+
+    with serve_template(template) as gw:
+        assert signed(gw, "POST", "/Api/internal").status_code == 200
+        assert gw.post("/Api/internal").status_code == 403
+    out = cli("check", str(template))
+    assert out == 0 and "InternalCaller (AWS::IAM::Role): served: IAM role InternalCaller" in capsys.readouterr().out

@@ -33,6 +33,9 @@ SERVICE = "execute-api"
 class IamAuthorizerConfig(StrictModel):
     type: Literal["iam"]
     demo: bool = False  # first start of `gatepost serve`: create a demo user/role allowed on these routes (iam/demo.py)
+    # roles `gatepost serve` puts in the catalog at start, name -> their execute-api policy documents (a
+    # template's AWS::IAM::Role / Policy statements on execute-api:Invoke; iam/seed_roles.py)
+    roles: dict[str, list[dict[str, Any]]] = {}
 
 
 class IamAuthorizer(Authorizer):

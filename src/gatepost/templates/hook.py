@@ -16,8 +16,9 @@ from gatepost.config.located import Loc, Located, place
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.templates import apis as apis_mod
 from gatepost.templates import functions as functions_mod
-from gatepost.templates import include, parameters, sam
+from gatepost.templates import identities, include, parameters, sam
 from gatepost.templates import pools as pools_mod
+from gatepost.templates import roles as roles_mod
 from gatepost.templates import usage as usage_mod
 from gatepost.templates.decode import TemplateLocated, decode
 from gatepost.templates.fates import SERVED, Fate, default_fate, summary
@@ -94,7 +95,9 @@ def load_template(text: str, file: str, env: Mapping[str, str]) -> tuple[dict[st
     plans = usage_mod.collect(resolver, {api.api_id: name for name, api in found.apis.items()}, stages)
     _apply_environment(functions, located)
     config = _config(found, pools, plans, located.data.get("Metadata"))
-    report = _report(resolver, found, functions, pools, plans)
+    roles = roles_mod.collect(resolver)
+    _give_roles(config, roles)
+    report = _report(resolver, found, functions, pools, plans, roles)
     report += [f"note: API {name} is served under {api['base_path']}" for name, api in config["apis"].items()
                if api.get("base_path", "/") != "/"]
     for api in found.apis.values():
@@ -126,6 +129,14 @@ def _config(found: apis_mod.Apis, pools: pools_mod.Pools, plans: usage_mod.Usage
     return config
 
 
+def _give_roles(config: dict[str, Any], roles: dict[str, list[dict[str, Any]]]) -> None:
+    """Every IAM authorizer knows the template's roles (iam/seed_roles.py creates them at start)."""
+    for api in config["apis"].values():
+        for auth in api.get("authorizers", {}).values():
+            if auth.get("type") == "iam" and roles:
+                auth["roles"] = roles
+
+
 def _apply_environment(functions: Mapping[str, functions_mod.Function], located: TemplateLocated) -> None:
     """In-process functions share the gateway's environment: the template's variables are set there."""
     chosen: dict[str, tuple[str, str]] = {}
@@ -146,7 +157,7 @@ def _apply_environment(functions: Mapping[str, functions_mod.Function], located:
 
 
 def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, functions_mod.Function],
-            pools: pools_mod.Pools, plans: usage_mod.Usage) -> list[str]:
+            pools: pools_mod.Pools, plans: usage_mod.Usage, roles: Mapping[str, Any]) -> list[str]:
     fates: list[Fate] = []
     stage_apis = {name for name in found.apis}
     for logical_id, resource in resolver.resources.items():
@@ -166,6 +177,10 @@ def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, fu
             fates.append(Fate(logical_id, rtype, SERVED if fn.handler else "refused",
                               f"runs in-process as {fn.handler} (timeout {fn.timeout_ms} ms)" if fn.handler
                               else fn.refused))
+        elif rtype == roles_mod.ROLE and identities.name_of(logical_id, resource) in roles:
+            role = identities.name_of(logical_id, resource)
+            fates.append(Fate(logical_id, rtype, SERVED, f"IAM role {role}: its execute-api statements are set up "
+                                                         f"at start (gatepost iam assume-role {role})"))
         elif rtype in pools_mod.TYPES:
             fates.append(Fate(logical_id, rtype, SERVED, "part of a built-in user pool (user_pools:)"))
         elif rtype in (usage_mod.PLAN, usage_mod.KEY, usage_mod.PLAN_KEY):

@@ -61,7 +61,7 @@ def ref(logical_id: str, resource: Mapping[str, Any], pseudo: Pseudo) -> str:
 
 
 def get_att(logical_id: str, resource: Mapping[str, Any], attribute: str, pseudo: Pseudo) -> str | None:
-    """The attribute's value, or None when this resource type's attribute is not known here."""
+    """The attribute's value (None: an attribute the resource type does not have)."""
     rtype = str(resource.get("Type"))
     name = name_of(logical_id, resource)
     p = pseudo
@@ -83,4 +83,14 @@ def get_att(logical_id: str, resource: Mapping[str, Any], attribute: str, pseudo
                 "ApiEndpoint": f"https://{api_id(logical_id)}.execute-api.{p.region}.{p.url_suffix}"}.get(attribute)
     if rtype == "AWS::ApiGateway::Resource" and attribute == "ResourceId":
         return logical_id
-    return None
+    return placeholder(logical_id, rtype, attribute, pseudo)
+
+
+def placeholder(logical_id: str, rtype: str, attribute: str, pseudo: Pseudo) -> str:
+    """Another resource's attribute (a table's ARN in a function's environment...): a stable stand-in. It
+    never matches a binding, so if it ends up where the gateway needs a real value (an authorizer's function,
+    a pool), the import refuses it by name."""
+    service = rtype.split("::")[1].lower() if rtype.count("::") == 2 else "unknown"
+    if attribute == "Arn" or attribute.endswith("Arn"):
+        return f"arn:{pseudo.partition}:{service}:{pseudo.region}:{pseudo.account_id}:{logical_id}"
+    return f"{logical_id}.{attribute}"
