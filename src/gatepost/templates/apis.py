@@ -21,6 +21,7 @@ from gatepost.config.located import Loc, Located, place
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.openapi.bindings import Bindings, FunctionBinding, IssuerBinding, UserPoolBinding
 from gatepost.openapi.convert import Imported, convert
+from gatepost.templates import raw_http, raw_rest
 from gatepost.templates.decode import TemplateLocated
 from gatepost.templates.functions import Function
 from gatepost.templates.intrinsics import Resolver, included
@@ -39,6 +40,7 @@ class Api:
     name: str
     imported: Imported
     api_id: str
+    located: Located  # places in the imported document -> lines of the template
 
 
 @dataclass
@@ -70,6 +72,29 @@ class BodyLocated(Located):
         return ConfigIssue(f"{self.file}:{line}" if line else self.file, where, problem, fix)
 
 
+class SynthesizedLocated(Located):
+    """Places in a document made from raw resources (raw_rest.py, raw_http.py) -> the resource each came from."""
+
+    def __init__(self, template: TemplateLocated, origins: Mapping[Loc, Loc], original: Located | None) -> None:
+        self.file = template.file
+        self.data = template.data
+        self.lines = template.lines
+        self.origins = origins
+        self.original = original or template
+
+    def _origin(self, loc: Loc) -> Loc:
+        for n in range(len(loc), 0, -1):
+            if loc[:n] in self.origins:
+                return self.origins[loc[:n]]
+        return ("Resources",)
+
+    def line(self, loc: Loc) -> int | None:
+        return self.original.line(self._origin(loc))
+
+    def issue(self, loc: Loc, problem: str, fix: str = "") -> ConfigIssue:
+        return self.original.issue(self._origin(loc), problem, fix)
+
+
 def collect(resolver: Resolver, located: TemplateLocated, functions: Mapping[str, Function], pools: Pools,
             original: Located | None) -> Apis:
     out = Apis()
@@ -81,8 +106,8 @@ def collect(resolver: Resolver, located: TemplateLocated, functions: Mapping[str
         if not included(resource, resolver, loc):
             continue
         props = resource.get("Properties") or {}
-        if not isinstance(props, Mapping) or "Body" not in props:
-            continue  # raw resources: rest_resources.py
+        if not isinstance(props, Mapping):
+            continue
         try:
             out.apis[logical_id] = _import(logical_id, str(resource["Type"]), props, resolver, located, functions,
                                            pools, original)
@@ -111,11 +136,22 @@ def _import(logical_id: str, rtype: str, props: Mapping[str, Any], resolver: Res
     if rtype == HTTP and str(props.get("ProtocolType", "HTTP")).upper() != "HTTP":
         raise ConfigError([located.issue((*loc, "ProtocolType"), "WebSocket APIs are not served",
                                          "serve REST or HTTP APIs only")])
-    body = normalise_security(resolver.resolve(props["Body"], (*loc, "Body")))
-    if not isinstance(body, dict):
-        raise ConfigError([located.issue((*loc, "Body"), "Body must be an OpenAPI document", "see docs/templates.md")])
     pseudo = resolver.params.pseudo
     api_id = str(resolver.resolve({"Ref": logical_id}))
+    origins: dict[Loc, Loc] = {}
+    if "Body" in props:
+        body = normalise_security(resolver.resolve(props["Body"], (*loc, "Body")))
+    elif rtype == REST:
+        body = raw_rest.synthesize(resolver, logical_id, api_id, resolver.resolve(props, loc), origins)
+    else:
+        body = raw_http.synthesize(resolver, logical_id, api_id, origins)
+    if body is None:
+        what = "Method" if rtype == REST else "Route"
+        raise ConfigError([located.issue(loc, f"API {logical_id} has no Body and no {what} resources: nothing to "
+                                              "serve", f"give it a Body (OpenAPI) or AWS::ApiGateway(V2)::{what} "
+                                              "resources")])
+    if not isinstance(body, dict):
+        raise ConfigError([located.issue((*loc, "Body"), "Body must be an OpenAPI document", "see docs/templates.md")])
     api: dict[str, Any] = {"name": logical_id, "flavour": "rest" if rtype == REST else "http", "api_id": api_id,
                            "region": pseudo.region, "account_id": pseudo.account_id}
     stage = stage_of(resolver, logical_id, rtype)
@@ -124,13 +160,15 @@ def _import(logical_id: str, rtype: str, props: Mapping[str, Any], resolver: Res
     if rtype == REST and props.get("Policy") is not None:
         body.setdefault("x-amazon-apigateway-policy", resolver.resolve(props["Policy"], (*loc, "Policy")))
     bindings = _bindings(api, functions, pools)
+    body_located: Located = SynthesizedLocated(located, origins, original) if origins else \
+        BodyLocated(located, logical_id, body, original)
     try:
-        imported = convert(body, BodyLocated(located, logical_id, body, original), bindings)
+        imported = convert(body, body_located, bindings)
     except ConfigError as exc:
         raise ConfigError([*exc.issues, *_refusals(functions, body)]) from None
     _builtin_pools(imported, logical_id, pools)
     _function_settings(imported, logical_id, functions)
-    return Api(logical_id, imported, api_id)
+    return Api(logical_id, imported, api_id, body_located)
 
 
 def normalise_security(body: Any) -> Any:

@@ -16,7 +16,7 @@ from gatepost.config.located import Loc, Located, place
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.templates import apis as apis_mod
 from gatepost.templates import functions as functions_mod
-from gatepost.templates import identities, include, parameters, sam
+from gatepost.templates import identities, include, parameters, raw_http, raw_rest, sam
 from gatepost.templates import pools as pools_mod
 from gatepost.templates import roles as roles_mod
 from gatepost.templates import usage as usage_mod
@@ -89,8 +89,8 @@ def load_template(text: str, file: str, env: Mapping[str, str]) -> tuple[dict[st
         raise ConfigError([located.issue(("Resources",), "the template declares no REST or HTTP API with an "
                                           "OpenAPI Body (or SAM events) to serve",
                                           "add an AWS::Serverless::Api / HttpApi, or Api events to a function")])
-    for name in found.apis:
-        bodies[name] = apis_mod.BodyLocated(cfn, name, None, located)
+    for name, api in found.apis.items():
+        bodies[name] = api.located
     stages = {name: api.imported.config["apis"][name].get("stage") for name, api in found.apis.items()}
     plans = usage_mod.collect(resolver, {api.api_id: name for name, api in found.apis.items()}, stages)
     _apply_environment(functions, located)
@@ -181,12 +181,14 @@ def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, fu
             role = identities.name_of(logical_id, resource)
             fates.append(Fate(logical_id, rtype, SERVED, f"IAM role {role}: its execute-api statements are set up "
                                                          f"at start (gatepost iam assume-role {role})"))
+        elif rtype in (*raw_rest.TYPES, *raw_http.TYPES) and _api_target(resource) in found.apis:
+            fates.append(Fate(logical_id, rtype, SERVED, f"part of API {_api_target(resource)}"))
         elif rtype in pools_mod.TYPES:
             fates.append(Fate(logical_id, rtype, SERVED, "part of a built-in user pool (user_pools:)"))
         elif rtype in (usage_mod.PLAN, usage_mod.KEY, usage_mod.PLAN_KEY):
             fates.append(Fate(logical_id, rtype, SERVED, "usage plan / API key (usage_plans:, usage.demo_key)"))
-        elif rtype in apis_mod.STAGES.values() and _stage_target(resource) in stage_apis:
-            fates.append(Fate(logical_id, rtype, SERVED, f"the stage of API {_stage_target(resource)}"))
+        elif rtype in apis_mod.STAGES.values() and _api_target(resource) in stage_apis:
+            fates.append(Fate(logical_id, rtype, SERVED, f"the stage of API {_api_target(resource)}"))
         else:
             fates.append(default_fate(logical_id, rtype, resource))
     lines = [f.line() for f in fates]
@@ -199,7 +201,7 @@ def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, fu
     return lines
 
 
-def _stage_target(resource: Mapping[str, Any]) -> str | None:
+def _api_target(resource: Mapping[str, Any]) -> str | None:
     props = resource.get("Properties") or {}
     target = props.get("RestApiId") or props.get("ApiId")
     return str(target["Ref"]) if isinstance(target, Mapping) and "Ref" in target else None
