@@ -38,3 +38,14 @@ def test_every_error_names_file_and_line() -> None:
     for name in CASES:
         first = errors_for(name).splitlines()[0]
         assert first.startswith(f"{name}.yaml:"), first
+
+
+def test_every_refused_setting_says_what_is_expected_with_an_example() -> None:
+    """Each problem comes with a fix, and the fix shows one example to copy (an unknown key may list the
+    allowed keys instead, when none is close enough to suggest)."""
+    for name in CASES:
+        issues = errors_for(name).split("\n" + name + ".yaml:")
+        for issue in issues:
+            assert "\n    fix: " in issue, issue
+            fix = issue.split("\n    fix: ", 1)[1]
+            assert "e.g. " in fix or "allowed here: " in fix, issue

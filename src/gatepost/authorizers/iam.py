@@ -109,4 +109,5 @@ def build(name: str, config: IamAuthorizerConfig, ctx: BuildContext) -> Authoriz
     return IamAuthorizer(name, ctx.api, IamDirectory.shared(ctx.services), ctx.clock)
 
 
-KIND = kind("iam", IamAuthorizerConfig, build)
+KIND = kind("iam", IamAuthorizerConfig, build, needs="nothing else (callers sign requests with SigV4)",
+            example="{type: iam}")

@@ -111,4 +111,5 @@ def build(name: str, config: JwtAuthorizerConfig, ctx: BuildContext) -> Authoriz
                          required_claims=required)
 
 
-KIND = kind("jwt", JwtAuthorizerConfig, build)
+KIND = kind("jwt", JwtAuthorizerConfig, build, needs="issuer: URL and audiences: [...] (or issuers: [...])",
+            example='{type: jwt, issuer: "https://auth.example.com/", audiences: [api.example.com]}')

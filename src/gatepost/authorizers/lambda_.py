@@ -351,4 +351,6 @@ def build(name: str, config: LambdaAuthorizerConfig, ctx: BuildContext) -> Autho
     return LambdaAuthorizer(name, ctx.api, config, _target(name, config, ctx), identity, ctx.services)
 
 
-KIND = kind("lambda", LambdaAuthorizerConfig, build)
+KIND = kind("lambda", LambdaAuthorizerConfig, build,
+            needs='function: "module:function" or url: URL; kind: token or request (default)',
+            example='{type: lambda, function: "auth:handler", identity_sources: [header.authorization]}')

@@ -17,7 +17,10 @@ class AuthorizerKind:
     type: str
     model: builtins.type[BaseModel]
     build: Callable[[str, Any, BuildContext], Authorizer]
+    needs: str = ""  # what a config of this kind must say, for the message on a wrong `type:`
+    example: str = ""  # one working config of this kind, in YAML flow style
 
 
-def kind(type_: str, model: type[BaseModel], build: Callable[[str, Any, BuildContext], Authorizer]) -> AuthorizerKind:
-    return AuthorizerKind(type_, model, build)
+def kind(type_: str, model: type[BaseModel], build: Callable[[str, Any, BuildContext], Authorizer], *,
+         needs: str = "", example: str = "") -> AuthorizerKind:
+    return AuthorizerKind(type_, model, build, needs, example)

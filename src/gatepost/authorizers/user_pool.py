@@ -172,4 +172,6 @@ def _build_builtin(name: str, config: UserPoolAuthorizerConfig, ctx: BuildContex
                               app_clients=clients, revoked=pool.revoked, builtin=label)
 
 
-KIND = kind("user_pool", UserPoolAuthorizerConfig, build)
+KIND = kind("user_pool", UserPoolAuthorizerConfig, build,
+            needs="one of builtin: POOL (under user_pools:), pool_id: us-east-1_AbC123 (Cognito) or issuer: URL",
+            example="{type: user_pool, builtin: mobile}")

@@ -19,13 +19,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from gatepost.config.compile import compile_gateway
     from gatepost.config.load import load_file
+    from gatepost.config.state_check import compile_checked
     from gatepost.services import Services
 
     try:
         config, doc = load_file(args.config, bindings=args.bindings)
-        gw = compile_gateway(config, doc, Services(workers=config.server.workers), Path(args.config).resolve().parent)
+        gw = compile_checked(config, doc, Services(workers=config.server.workers), Path(args.config).resolve().parent)
     except ConfigError as exc:
         print(f"{len(exc.issues)} problem(s) in {args.config}:", file=sys.stderr)
         for issue in exc.issues:

@@ -28,8 +28,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from gatepost.config.compile import compile_gateway
     from gatepost.config.load import load_file
+    from gatepost.config.state_check import compile_checked
     from gatepost.server.run import run as run_server
     from gatepost.services import Services
     from gatepost.sidecars import SidecarError, Sidecars
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             os.environ["GATEPOST_BINDINGS"] = str(Path(args.bindings).resolve())
         config, doc = load_file(args.config)
         workers = args.workers or config.server.workers  # (per-process counters are refused with several)
-        compile_gateway(config, doc, Services(workers=workers), config_dir)  # fail fast, before any process starts
+        compile_checked(config, doc, Services(workers=workers), config_dir)  # fail fast, before any process starts
         _prepare_shared_catalog(config.state.catalog, config_dir)
     except CatalogUnavailable as exc:
         print(f"gatepost: {exc}", file=sys.stderr)

@@ -55,7 +55,9 @@ def _authorizers(name: str, cfg: ApiConfig, ctx: BuildContext, issues: _Issues) 
         try:
             out[aname] = AUTHORIZER_KINDS[acfg.type].build(aname, acfg, ctx)
         except (ValueError, OSError, ImportError) as exc:
-            issues.add(("apis", name, "authorizers", aname), str(exc), "correct the authorizer's settings")
+            example = AUTHORIZER_KINDS[acfg.type].example
+            issues.add(("apis", name, "authorizers", aname), str(exc),
+                       "correct the authorizer's settings" + (f"; e.g. {aname}: {example}" if example else ""))
         except ConfigError as exc:
             issues.items.extend(exc.issues)
     return out
@@ -68,27 +70,33 @@ def _route(api_name: str, i: int, rc: RouteConfig, cfg: ApiConfig, info: ApiInfo
     try:
         key = parse_route_key(rc.route)
     except RouteSyntaxError as exc:
-        issues.add((*loc, "route"), str(exc), 'write it as "GET /pets/{id}"')
+        issues.add((*loc, "route"), str(exc), 'write a method and a path, e.g. route: "GET /pets/{id}"')
         return None
     if key.path == DEFAULT_ROUTE and cfg.flavour != "http":
-        issues.add((*loc, "route"), "$default exists on http APIs only", 'on a rest API use "ANY /{proxy+}"')
+        issues.add((*loc, "route"), "$default exists on http APIs only",
+                   'on a rest API catch everything with a greedy path, e.g. route: "ANY /{proxy+}"')
         return None
     if key.path == RESERVED_PREFIX or key.path.startswith(RESERVED_PREFIX + "/"):
-        issues.add((*loc, "route"), f"{RESERVED_PREFIX}/ is reserved for the gateway itself", "choose another path")
+        issues.add((*loc, "route"), f"{RESERVED_PREFIX}/ is reserved for the gateway itself",
+                   'choose another path, e.g. route: "GET /internal/health"')
         return None
     if rc.public and rc.authorizer:
         issues.add(loc, f"route {key} is both public and uses authorizer {rc.authorizer!r}",
-                   "keep one: remove `public: true` or the authorizer")
+                   f'keep one: remove `public: true` or the authorizer, e.g. {{route: "{key}", '
+                   f"authorizer: {rc.authorizer}}}")
         return None
     if not rc.public and not rc.authorizer:
         issues.add(loc, f"route {key} has no authorizer: Gatepost denies by default",
-                   "add `authorizer: NAME`, or `public: true` if anyone may call it")
+                   f'add `authorizer: NAME`, or `public: true` if anyone may call it, e.g. {{route: "{key}", '
+                   f"authorizer: {next(iter(cfg.authorizers), 'staff')}}}")
         return None
     authorizer: Authorizer
     if rc.public:
         authorizer = PublicAuthorizer("", info)
         if rc.scopes or rc.groups:
-            issues.add(loc, "a public route cannot require scopes or groups", "name an authorizer")
+            issues.add(loc, "a public route cannot require scopes or groups",
+                       f"name an authorizer instead of public: true, e.g. {{route: \"{key}\", "
+                       f"authorizer: {next(iter(cfg.authorizers), 'staff')}, scopes: [...]}}")
     else:
         assert rc.authorizer is not None
         found = authorizers.get(rc.authorizer)
@@ -96,19 +104,23 @@ def _route(api_name: str, i: int, rc: RouteConfig, cfg: ApiConfig, info: ApiInfo
             if rc.authorizer not in cfg.authorizers:  # (a build failure was reported already)
                 declared = ", ".join(sorted(cfg.authorizers)) or "none"
                 issues.add((*loc, "authorizer"), f"unknown authorizer {rc.authorizer!r}",
-                           f"use one declared under apis.{api_name}.authorizers (declared: {declared})")
+                           f"use one declared under apis.{api_name}.authorizers (declared: {declared}), "
+                           f"e.g. authorizer: {next(iter(sorted(cfg.authorizers)), 'staff')}")
             return None
         authorizer = found
         if rc.scopes and not found.supports_scopes:
             issues.add((*loc, "scopes"), f"{found.kind} authorizers cannot check scopes (AWS ignores them too)",
-                       "remove `scopes`, or use a jwt or user_pool authorizer")
+                       "remove `scopes`, or use a jwt or user_pool authorizer, e.g. "
+                       f"{AUTHORIZER_KINDS['jwt'].example}")
         if rc.groups and not found.supports_groups:
             issues.add((*loc, "groups"), f"{found.kind} authorizers cannot check groups",
-                       "remove `groups`, or use a jwt or user_pool authorizer")
+                       "remove `groups`, or use a jwt or user_pool authorizer, e.g. "
+                       f"{AUTHORIZER_KINDS['user_pool'].example}")
     integration = build_integration(rc.integration) if rc.integration is not None else default_integration
     if integration is None:
         issues.add(loc, f"route {key} has no integration",
-                   f"add `integration:` to the route or to apis.{api_name}")
+                   f"add `integration:` to the route or to apis.{api_name}, e.g. "
+                   f"integration: {INTEGRATION_KINDS['http'].example}")
         return None
     return Route(key, authorizer, integration, rc.public, tuple(rc.scopes) if rc.scopes else None,
                  tuple(rc.groups) if rc.groups else None, rc.groups_match, rc.api_key_required, rc.throttle, i)
@@ -134,7 +146,9 @@ def _bind_integrations(name: str, routes: list[Route], default: Integration | No
         try:
             integration.bind(ctx)
         except ValueError as exc:
-            issues.add(loc, str(exc), "correct the integration's settings")
+            example = INTEGRATION_KINDS[integration.kind].example if integration.kind in INTEGRATION_KINDS else ""
+            issues.add(loc, str(exc),
+                       "correct the integration's settings" + (f"; e.g. integration: {example}" if example else ""))
 
 
 def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Services,
@@ -153,12 +167,15 @@ def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Serv
             table.add(route.key, route)
             routes.append(route)
         except RouteSyntaxError as exc:
-            issues.add(("apis", name, "routes", i, "route"), str(exc), "remove or rename one of the two routes")
+            issues.add(("apis", name, "routes", i, "route"), str(exc),
+                       "remove or rename one of the two routes, e.g. the same parameter name in both: "
+                       "GET /orders/{id} and DELETE /orders/{id}")
     _bind_integrations(name, routes, default_integration, ctx, issues)
     for rname in cfg.gateway_responses:
         if rname not in ResponseType.__members__:
             issues.add(("apis", name, "gateway_responses", rname), f"unknown gateway response type {rname!r}",
-                       "use an AWS response type such as UNAUTHORIZED, ACCESS_DENIED, DEFAULT_4XX")
+                       "use an AWS response type such as UNAUTHORIZED, ACCESS_DENIED, DEFAULT_4XX, "
+                       "e.g. UNAUTHORIZED: {status: 401}")
     gates: dict[str, Any] = {}
     for label, loc, builder in (
         ("policy", "resource_policy", lambda: build_policy_gate(cfg.resource_policy, info, services)),
@@ -186,7 +203,8 @@ def compile_gateway(config: GatewayConfig, doc: Located, services: Services, con
         # idp/: built-in pools, before authorizers name them (`builtin:`)
         UserPools.install(config.user_pools, config.server.host, config.server.port, services)
     except ValueError as exc:
-        issues.add(("user_pools",), str(exc), "give each pool its own pool_id and each client its own client_id")
+        issues.add(("user_pools",), str(exc), "give each pool its own pool_id and each client its own client_id, "
+                   "e.g. pool_id: us-east-1_Payments1 and us-east-1_Payments2")
     try:
         IdentityPools.install(config, services)  # federation/: after the user pools its providers name
     except ValueError as exc:
@@ -197,7 +215,7 @@ def compile_gateway(config: GatewayConfig, doc: Located, services: Services, con
         mount = (frozenset(h.lower() for h in cfg.hosts), cfg.base_path)
         if mount in seen:
             issues.add(("apis", name, "base_path"), f"API {seen[mount]!r} is already served at this host and base path",
-                       "give one of them another base_path or hosts")
+                       "give one of them another base_path or hosts, e.g. base_path: /v2")
         seen[mount] = name
         api = compile_api(name, cfg, config, services, config_dir, issues)
         if api is not None:

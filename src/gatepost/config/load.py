@@ -6,6 +6,7 @@ it. Nothing is half-loaded: the first call either returns a GatewayConfig or rai
 
 from __future__ import annotations
 
+import difflib
 import os
 import types
 import typing
@@ -15,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from gatepost.config.examples import example_for
+from gatepost.config.kind_help import wrong_kind
 from gatepost.config.located import Loc, Located, interpolate
 from gatepost.config.models import GatewayConfig
 from gatepost.errors import ConfigError, ConfigIssue
@@ -45,6 +48,12 @@ def _data_loc(data: Any, loc: Loc) -> Loc:
 
 def _model_fields_at(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
     """The keys allowed at `loc` (for "did you mean" fixes); best effort."""
+    model = _model_at(root, data, loc)
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _model_at(root: type[BaseModel], data: Any, loc: Loc) -> type[BaseModel] | None:
+    """The model whose fields sit at `loc` (None when there is none); best effort."""
     tp: Any = root
     cur = data
     for part in loc:
@@ -52,7 +61,7 @@ def _model_fields_at(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             field = tp.model_fields.get(str(part))
             if field is None:
-                return []
+                return None
             tp = field.annotation
         else:
             args = typing.get_args(tp)
@@ -60,7 +69,7 @@ def _model_fields_at(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
         cur = cur.get(part) if isinstance(cur, dict) else (
             cur[part] if isinstance(cur, list) and isinstance(part, int) and part < len(cur) else None)
     tp = _resolve(tp, cur)
-    return sorted(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
 def _resolve(tp: Any, data: Any) -> Any:
@@ -94,18 +103,25 @@ def validation_issues(exc: ValidationError, data: Any, doc: Located) -> list[Con
         if kind == "extra_forbidden":
             allowed = _model_fields_at(GatewayConfig, data, loc[:-1])
             msg = f"unknown key {loc[-1]!r}"
-            fix = "remove it or correct its spelling" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.75)
+            example = example_for(_model_at(GatewayConfig, data, loc[:-1]), close[0]) if close else None
+            fix = ("remove it or correct its spelling" + (f" (did you mean {close[0]!r}?)" if close else "")
+                   + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+                   + (f"; e.g. {close[0]}: {example}" if example else ""))
         elif kind == "missing":
             msg = f"required key {loc[-1]!r} is missing"
-            fix = f"add {loc[-1]}: ..."
+            fix = f"add {loc[-1]}:"
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
-            fix = "set type: to one of the kinds listed in docs/configuration.md"
+            msg, fix = wrong_kind(loc, data) or (msg, "set type: to one of the kinds listed in docs/configuration.md")
         elif kind.startswith("literal_"):
             fix = "use one of the values listed"
         elif kind == "string_pattern_mismatch" and loc and loc[-1] == "account_id":
-            fix = 'a 12-digit AWS account id, quoted: account_id: "123456789012"'
+            fix = "a 12-digit AWS account id, quoted"
         elif kind.startswith(("int_", "float_", "bool_")):
             fix = "write a plain number (or true/false) without quotes or units"
+        elif kind == "too_short":
+            fix = "add at least one"
+        fix = _with_example(fix, data, loc, kind)
         issues.append(doc.issue(loc, msg, fix))
     return issues
 
@@ -150,3 +166,13 @@ def load_file(path: str | Path, env: Mapping[str, str] | None = None,
         raise ConfigError([ConfigIssue(str(p), "(file)", f"cannot read: {exc.strerror}",
                                        "check the path")]) from None
     return load_text(text, str(p), env, bindings)
+
+
+def _with_example(fix: str, data: Any, loc: Loc, kind: str) -> str:
+    """Every refused setting gets one example to copy (config/examples.py), unless the fix has one."""
+    if "e.g." in fix or not loc or kind == "extra_forbidden":
+        return fix
+    example = example_for(_model_at(GatewayConfig, data, loc[:-1]), loc[-1])
+    if example is None:
+        return fix
+    return f"{fix}; e.g. {loc[-1]}: {example}" if fix else f"e.g. {loc[-1]}: {example}"

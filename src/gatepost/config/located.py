@@ -37,7 +37,8 @@ class Located:
             where = f"column {mark.column + 1}" if mark else "(document)"
             problem = getattr(exc, "problem", None) or str(exc)
             raise ConfigError([ConfigIssue(at, where, f"not valid YAML: {problem}",
-                                           "check indentation and quoting around that place")]) from None
+                                           "check indentation and quoting around that place, e.g. quote a value "
+                                           'with ": " or braces in it: route: "GET /orders/{id}"')]) from None
         if node is not None:
             self._index(node, ())
 
@@ -50,7 +51,8 @@ class Located:
                 f"{self.file}:{d.line}", place((*d.loc, str(d.key))) or "(top level)",
                 f"duplicate key {d.key!r}: already set {first} in the same mapping; YAML would silently keep "
                 "only the last value",
-                f"keep one {d.key!r} and delete the other"))
+                f"keep one {d.key!r} and delete the other, e.g. delete the {d.key}: "
+                + ("written second on this line" if d.first_line == d.line else f"on line {d.line}")))
         if issues:
             raise ConfigError(issues)
 
@@ -98,7 +100,8 @@ def interpolate(data: Any, doc: Located, env: Mapping[str, str], loc: Loc = ()) 
         if default is not None:
             return default
         issues.append(doc.issue(at, f"environment variable {name} is not set",
-                                f"export {name}=..., or write ${{{name}:-default}}"))
+                                f"set it before starting, or give a default, e.g. export {name}=VALUE, or write "
+                                f"${{{name}:-default}}"))
         return ""
 
     def walk(value: Any, at: Loc) -> Any:

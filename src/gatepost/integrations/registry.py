@@ -19,13 +19,19 @@ class IntegrationKind:
     model: builtins.type[BaseModel]
     build: Callable[[Any], Integration]
     shorthand: str  # the field a one-key form fills: {http: URL} -> {type: http, url: URL}
+    needs: str = ""  # what a config of this kind must say, for the message on a wrong `type:`
+    example: str = ""  # one working config of this kind, in YAML flow style
 
 
 KINDS: dict[str, IntegrationKind] = {
     k.type: k
     for k in (
-        IntegrationKind("http", http_proxy.HttpIntegrationConfig, http_proxy.build, "url"),
-        IntegrationKind("mock", mock.MockIntegrationConfig, mock.build, "status"),
-        IntegrationKind("lambda", lambda_proxy.LambdaIntegrationConfig, lambda_proxy.build, "handler"),
+        IntegrationKind("http", http_proxy.HttpIntegrationConfig, http_proxy.build, "url",
+                        "url: the upstream's base URL", '{http: "http://127.0.0.1:9000"}'),
+        IntegrationKind("mock", mock.MockIntegrationConfig, mock.build, "status",
+                        "nothing else (status:, headers:, body: are optional)",
+                        "{mock: {status: 200, body: {ok: true}}}"),
+        IntegrationKind("lambda", lambda_proxy.LambdaIntegrationConfig, lambda_proxy.build, "handler",
+                        'handler: "module:function" (a file next to the config)', '{lambda: "handlers:orders"}'),
     )
 }
