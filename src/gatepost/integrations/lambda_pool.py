@@ -1,29 +1,42 @@
 """Where Lambda-proxy handlers run: never on the gateway's event loop, always bounded.
 
-- `threads` (default): sync handlers in a thread pool of `concurrency` threads; async handlers on one
-  event loop of their own, in its own thread (loop-bound clients they keep in globals keep working).
-- `processes`: a pool of `concurrency` spawned processes, each loading the handler once. For CPU-bound
-  handlers, or ones that may crash the interpreter: a crashed pool is replaced, the request gets 502/500.
+Workers are Lambda instances (gatepost.lambda_instances): one invocation at a time each, each with
+its own event loop (as the Lambda runtime's main thread has), reused across invocations.
+
+- `threads` (default): `concurrency` worker threads in the gateway process; the module is imported
+  once, when the config is compiled. A handler past its timeout cannot be stopped in a thread: its
+  worker is abandoned (the slot is free at once, the thread ends when the handler returns; at most
+  `concurrency` abandoned at once, beyond that a timed-out call keeps its slot).
+- `processes`: `concurrency` workers, each a spawned process that imports the handler once (its cold
+  start). A process past its timeout is killed, one that dies fails only its call; either way the
+  next call on that worker starts a new process.
 
 At most `concurrency` invocations run at once; a call waits for a slot until its own timeout, and
 beyond `max_waiting` waiting calls (default `max(256, 16 x concurrency)`) it is refused at once
-(Saturated). A timed-out invocation keeps its slot until the handler really returns (as on AWS, the
-function runs on after the gateway gave up), so a stuck handler can never make the pool unbounded.
+(Saturated). Whatever a handler raises (SystemExit and any BaseException included) arrives as
+`HandlerFailed`: it fails its request, never the gateway nor the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
-import multiprocessing
 import threading
 from collections.abc import Callable
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from gatepost.authorizers.lambda_targets import LambdaContext, load_handler
+from gatepost.lambda_instances import (
+    InstanceProcesses,
+    InstanceThreads,
+    Job,
+    Worker,
+    WorkerDied,
+    consume,
+    release_once,
+)
+from gatepost.lambda_loader import init_handler
+from gatepost.lambda_runtime import LambdaContext, call_handler, new_log_stream_name
 
 log = logging.getLogger("gatepost.integrations.lambda")
 
@@ -52,7 +65,6 @@ class HandlerPool:
 
     async def start(self) -> None:
         self._slots = asyncio.Semaphore(self.size)
-        self.runner.start()
 
     async def close(self) -> None:
         self.runner.close()
@@ -63,19 +75,24 @@ class HandlerPool:
         slots = self._slots
         assert slots is not None, "integration not started"
         await self._acquire(slots, timeout)
+        release = release_once(loop, slots)
         try:
-            future = self.runner.submit(event, timeout)
+            job = self.runner.submit(event, timeout)
         except BaseException:
-            slots.release()
+            release()
             raise
-        future.add_done_callback(lambda _: _release(loop, slots))
+        job.future.add_done_callback(lambda _: release())
+        waited = asyncio.wrap_future(job.future)
         try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)),
-                                          max(0.0, deadline - loop.time()))
+            return await asyncio.wait_for(asyncio.shield(waited), max(0.0, deadline - loop.time()))
         except TimeoutError:
+            waited.add_done_callback(consume)
+            if self.runner.give_up(job):
+                release()
             raise InvokeTimeout() from None
-        except BrokenProcessPool:
-            self.runner.recover()
+        except WorkerDied as died:
+            if died.killed:  # killed at the timeout by a caller that gave up (a race with this one)
+                raise InvokeTimeout() from None
             raise Crashed() from None
 
     async def _acquire(self, slots: asyncio.Semaphore, timeout: float) -> None:
@@ -90,110 +107,65 @@ class HandlerPool:
             self._waiting -= 1
 
 
-def _release(loop: asyncio.AbstractEventLoop, slots: asyncio.Semaphore) -> None:
-    """Called in the worker thread when the handler really returned (maybe long after a timeout)."""
-    try:
-        loop.call_soon_threadsafe(slots.release)
-    except RuntimeError:  # the gateway's loop is closed: shutting down
-        pass
-
-
 class Runner:
-    def __init__(self, spec: str, config_dir: Path, function_name: str, function_arn: str, size: int) -> None:
+    def submit(self, event: dict[str, Any], timeout: float) -> Job:
+        raise NotImplementedError
+
+    def give_up(self, job: Job) -> bool:
+        """The call timed out; True when its slot is free at once."""
+        return False
+
+    def close(self) -> None: ...
+
+
+class ThreadRunner(Runner):
+    """Handlers in worker threads of the gateway process; the module was imported at compile time."""
+
+    def __init__(self, handler: Callable[..., Any] | None, spec: str, config_dir: Path, function_name: str,
+                 function_arn: str, size: int, memory_mb: int) -> None:
+        self.handler = handler  # None: importing the module failed; each call tries again (AWS re-runs init)
         self.spec = spec
         self.config_dir = config_dir
         self.function_name = function_name
         self.function_arn = function_arn
-        self.size = size
+        self.memory_mb = memory_mb
+        self.threads = InstanceThreads(function_name, size)
+        self._init_lock = threading.Lock()
 
-    def start(self) -> None: ...
+    def submit(self, event: dict[str, Any], timeout: float) -> Job:
+        context = LambdaContext(self.function_name, self.function_arn, timeout, self.memory_mb, "")
+        return self.threads.submit(lambda worker: self._run(worker, event, context))
 
-    def close(self) -> None: ...
+    def _run(self, worker: Worker, event: dict[str, Any], context: LambdaContext) -> Any:
+        context.log_stream_name = worker.state.setdefault("log_stream", new_log_stream_name())
+        return call_handler(self._handler(), event, context)
 
-    def recover(self) -> None: ...
+    def _handler(self) -> Callable[..., Any]:
+        if self.handler is not None:
+            return self.handler
+        with self._init_lock:
+            if self.handler is None:
+                self.handler = init_handler(self.spec, self.config_dir)
+            return self.handler
 
-    def submit(self, event: dict[str, Any], timeout: float) -> concurrent.futures.Future[Any]:
-        raise NotImplementedError
-
-
-class ThreadRunner(Runner):
-    def __init__(self, handler: Callable[..., Any], is_async: bool, *args: Any) -> None:
-        super().__init__(*args)
-        self.handler = handler
-        self.is_async = is_async
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self.is_async:
-            self._loop = asyncio.new_event_loop()
-            self._loop_thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                                 name=f"gatepost-lambda-{self.function_name}")
-            self._loop_thread.start()
-        else:
-            self._executor = concurrent.futures.ThreadPoolExecutor(
-                self.size, thread_name_prefix=f"gatepost-lambda-{self.function_name}")
-
-    def submit(self, event: dict[str, Any], timeout: float) -> concurrent.futures.Future[Any]:
-        context = LambdaContext(self.function_name, self.function_arn, timeout)
-        if self._loop is not None:
-            return asyncio.run_coroutine_threadsafe(self.handler(event, context), self._loop)
-        assert self._executor is not None, "integration not started"
-        return self._executor.submit(self.handler, event, context)
+    def give_up(self, job: Job) -> bool:
+        return self.threads.give_up(job)
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        self.threads.close()
 
 
 class ProcessRunner(Runner):
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
+    def __init__(self, spec: str, config_dir: Path, function_name: str, function_arn: str, size: int,
+                 memory_mb: int, environment: dict[str, str]) -> None:
+        self.function_arn = function_arn
+        self.processes = InstanceProcesses(function_name, size, spec, config_dir, environment, memory_mb)
 
-    def start(self) -> None:
-        self._executor = self._new_pool()
+    def submit(self, event: dict[str, Any], timeout: float) -> Job:
+        return self.processes.submit(event, self.function_arn, timeout)
 
-    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(
-            self.size, mp_context=multiprocessing.get_context("spawn"), initializer=_child_init,
-            initargs=(self.spec, str(self.config_dir)))
-
-    def submit(self, event: dict[str, Any], timeout: float) -> concurrent.futures.Future[Any]:
-        assert self._executor is not None, "integration not started"
-        return self._executor.submit(_child_invoke, event, self.function_name, self.function_arn, timeout)
-
-    def recover(self) -> None:
-        with self._lock:
-            old = self._executor
-            if old is not None and getattr(old, "_broken", False):
-                log.error("lambda.worker_crashed function=%s: replacing the process pool", self.function_name)
-                self._executor = self._new_pool()
-                old.shutdown(wait=False, cancel_futures=True)
+    def give_up(self, job: Job) -> bool:
+        return self.processes.give_up(job)
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-# -- in the worker process ----------------------------------------------------------------------------
-
-_CHILD: dict[str, Any] = {}
-
-
-def _child_init(spec: str, config_dir: str) -> None:
-    handler = load_handler(spec, Path(config_dir))
-    _CHILD["handler"] = handler
-    _CHILD["loop"] = asyncio.new_event_loop()
-
-
-def _child_invoke(event: dict[str, Any], function_name: str, function_arn: str, timeout: float) -> Any:
-    context = LambdaContext(function_name, function_arn, timeout)
-    result = _CHILD["handler"](event, context)
-    if asyncio.iscoroutine(result):
-        result = _CHILD["loop"].run_until_complete(result)
-    return result
+        self.processes.close()

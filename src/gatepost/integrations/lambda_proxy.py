@@ -4,21 +4,21 @@
 a file next to the config or an importable module, loaded once when the config is compiled. Each
 allowed request becomes AWS's event (events.py: payload 1.0 on rest APIs; 2.0 by default on http
 APIs), the handler runs off the event loop (lambda_pool.py), and its return value becomes the response
-(proxy_response.py). Failures answer as AWS does, per flavour: a handler exception or malformed output
--> BAD_GATEWAY (REST 502 "Internal server error", HTTP 500); no answer within `timeout_ms` (29 s) ->
-INTEGRATION_TIMEOUT (REST 504, HTTP 503). The traceback goes to the gateway log, never to the client.
+(proxy_response.py). Failures answer as AWS does, per flavour: a handler exception (any BaseException),
+an exception while importing its module (Lambda's init error), a dead worker process or malformed
+output -> BAD_GATEWAY (REST 502 "Internal server error", HTTP 500); no answer within `timeout_ms`
+(29 s) -> INTEGRATION_TIMEOUT (REST 504, HTTP 503). The traceback goes to the gateway log, never to
+the client.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from gatepost.authorizers.lambda_targets import load_handler
 from gatepost.config.base import StrictModel
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.integrations.base import Integration, Outbound
@@ -33,6 +33,8 @@ from gatepost.integrations.lambda_pool import (
     ThreadRunner,
 )
 from gatepost.integrations.proxy_response import MalformedOutput, to_response
+from gatepost.lambda_loader import ModuleInitError, load_handler, locate_module
+from gatepost.lambda_runtime import DEFAULT_MEMORY_MB, HandlerFailed, apply_environment
 from gatepost.response import Response
 
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ class LambdaIntegrationConfig(StrictModel):
     concurrency: int = Field(8, ge=1, le=256)  # handlers running at once (threads or processes)
     max_waiting: int | None = Field(None, ge=0, le=100_000)  # calls queued for a slot; default max(256, 16 x)
     binary_media_types: list[str] = []  # REST's binaryMediaTypes: these request bodies arrive base64
+    environment: dict[str, str] = {}  # the function's environment variables (Lambda's Environment.Variables)
+    memory_mb: int = Field(DEFAULT_MEMORY_MB, ge=128, le=10_240)  # context.memory_limit_in_mb (not enforced)
 
 
 class LambdaProxyIntegration(Integration):
@@ -81,12 +85,24 @@ class LambdaProxyIntegration(Integration):
             self.payload_version = "1.0"
         if self._pool is not None:
             return
-        handler = _load(self.config.handler, ctx)
         arn = f"arn:aws:lambda:{api.region}:{api.account_id}:function:{self.function_name}"
-        args = (self.config.handler, ctx.config_dir, self.function_name, arn, self.config.concurrency)
-        runner: Runner = (ProcessRunner(*args) if self.config.isolation == "processes"
-                          else ThreadRunner(handler, _is_async(handler), *args))
-        self._pool = HandlerPool(runner, self.config.concurrency, self.config.max_waiting)
+        c = self.config
+        runner: Runner
+        if c.isolation == "processes":
+            _locate(c.handler, ctx)  # imported in each worker process only, never in the gateway's
+            runner = ProcessRunner(c.handler, ctx.config_dir, self.function_name, arn, c.concurrency, c.memory_mb,
+                                   dict(c.environment))
+        else:
+            self._apply_environment()
+            runner = ThreadRunner(_load(c.handler, ctx, self.function_name), c.handler, ctx.config_dir,
+                                  self.function_name, arn, c.concurrency, c.memory_mb)
+        self._pool = HandlerPool(runner, c.concurrency, c.max_waiting)
+
+    def _apply_environment(self) -> None:
+        """threads: the variables go into the gateway process's environment before the module is imported."""
+        for name in apply_environment(self.config.environment):
+            log.warning("lambda.environment_overridden function=%s name=%s: the process had another value; "
+                        "use isolation: processes for per-function values", self.function_name, name)
 
     async def start(self, services: Services) -> None:
         assert self._pool is not None, "lambda integration used without bind()"
@@ -118,6 +134,11 @@ class LambdaProxyIntegration(Integration):
         except Crashed:
             log.error("lambda.crashed function=%s request_id=%s", self.function_name, out.req.request_id)
             raise GatewayError(ResponseType.BAD_GATEWAY, "lambda.crashed") from None
+        except HandlerFailed as exc:
+            reason = "lambda.init_error" if exc.init else "lambda.handler_error"
+            log.error("%s function=%s request_id=%s error_type=%s\n%s", reason, self.function_name,
+                      out.req.request_id, exc.error_type, exc.traceback_text.rstrip())
+            raise GatewayError(ResponseType.BAD_GATEWAY, reason) from None
         except MalformedOutput as exc:
             log.error("lambda.malformed_response function=%s request_id=%s reason=%s detail=%s",
                       self.function_name, out.req.request_id, exc.reason, exc.detail)
@@ -139,18 +160,23 @@ class LambdaProxyIntegration(Integration):
                 "isolation": self.config.isolation, "concurrency": self.config.concurrency}
 
 
-def _load(spec: str, ctx: BuildContext) -> Any:
+def _load(spec: str, ctx: BuildContext, function_name: str) -> Any:
+    """The handler, or None when its module raised while importing (each call then answers 502 and retries)."""
     try:
         return load_handler(spec, ctx.config_dir)
+    except ModuleInitError as exc:
+        log.error("lambda.init_error function=%s: importing %r failed; requests answer 502 until it imports\n%s",
+                  function_name, spec, exc.failure.traceback_text.rstrip())
+        return None
     except (ValueError, ImportError) as exc:
         raise ValueError(str(exc).replace("function ", "handler ", 1)) from None
-    except Exception as exc:  # the module itself failed while importing (Lambda's init error)
-        raise ValueError(f"handler {spec!r}: importing it failed: {type(exc).__name__}: {exc}") from None
 
 
-def _is_async(handler: Any) -> bool:
-    call = getattr(handler, "__call__", None)  # noqa: B004 - callable objects with an async __call__
-    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
+def _locate(spec: str, ctx: BuildContext) -> None:
+    try:
+        locate_module(spec, ctx.config_dir)
+    except (ValueError, ImportError) as exc:
+        raise ValueError(str(exc).replace("function ", "handler ", 1)) from None
 
 
 def build(config: LambdaIntegrationConfig) -> Integration:
