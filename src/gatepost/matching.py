@@ -38,6 +38,9 @@ class MatchedApi(Protocol):
     @property
     def api_key_source(self) -> str: ...
 
+    @property
+    def base_path(self) -> str: ...
+
 
 class MatchedRoute(Protocol):
     @property

@@ -6,8 +6,9 @@ Shapes follow reference/aws-semantics.md section 7 and AWS's documented examples
 (`event_authorizer(decision, version)`, `event_identity(decision)`): nothing here knows a kind.
 
 `decision=None` builds the event without the authorizer part (what a REQUEST authorizer receives).
-URLs carry no stage (custom-domain style): `path`/`rawPath` are relative to the API's base path;
-REST's `requestContext.path` carries the stage ("/prod/pets"), as AWS's does.
+URLs carry no stage (custom-domain style). Under a base path (`base_path: /shop`, a custom domain's
+base path mapping) `path`/`rawPath` keep it (`/shop/pets`) while `resource`/`routeKey` do not, as AWS
+sends them; REST's `requestContext.path` carries the stage and not the base path (`/prod/pets`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def rest_v1_event(req: GatewayRequest, match: Match, decision: Decision | None, 
         pairs = client_cased(pairs, req.client_names)
     event.update({
         "resource": match.resource_path,
-        "path": match.api_path,
+        "path": mounted(match, match.api_path),
         "httpMethod": req.method,
         "headers": _single(pairs),
         "multiValueHeaders": _multi(pairs),
@@ -76,7 +77,7 @@ def http_v2_event(req: GatewayRequest, match: Match, decision: Decision | None, 
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": match.route.route_key,
-        "rawPath": match.raw_api_path,
+        "rawPath": mounted(match, match.raw_api_path),
         "rawQueryString": req.query_string,
     }
     cookies = [c.strip() for k, v in pairs if k == "cookie" for c in v.split(";") if c.strip()]
@@ -123,6 +124,14 @@ def _v1_context(req: GatewayRequest, match: Match, decision: Decision | None) ->
     return ctx
 
 
+def mounted(match: Match, path: str) -> str:
+    """The path as the client sent it: under a base path mapping, AWS's events keep the base path."""
+    base = match.api.base_path
+    if base == "/":
+        return path
+    return base.rstrip("/") + (path if path != "/" else "")
+
+
 def _identity(req: GatewayRequest, match: Match, decision: Decision | None) -> dict[str, Any]:
     identity: dict[str, Any] = dict.fromkeys(IDENTITY_KEYS)
     identity["sourceIp"] = req.source_ip
@@ -147,7 +156,7 @@ def _v2_context(req: GatewayRequest, match: Match, decision: Decision | None) ->
     ctx.update({
         "domainName": domain,
         "domainPrefix": domain.split(".", 1)[0],
-        "http": {"method": req.method, "path": match.raw_api_path, "protocol": PROTOCOL,
+        "http": {"method": req.method, "path": mounted(match, match.raw_api_path), "protocol": PROTOCOL,
                  "sourceIp": req.source_ip, "userAgent": req.user_agent},
         "requestId": req.request_id,
         "routeKey": match.route.route_key,
