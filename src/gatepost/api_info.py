@@ -19,3 +19,4 @@ class ApiInfo:
     region: str
     account_id: str
     stage_variables: Mapping[str, str] = field(default_factory=dict)
+    binary_media_types: tuple[str, ...] = ()  # REST's binaryMediaTypes

@@ -205,3 +205,20 @@ def test_a_gateway_serves_the_export(caplog: pytest.LogCaptureFixture) -> None:
             denied = gw.get("/anything/else", headers={"Authorization": "Bearer not-me"})
             assert denied.status_code == 401 and denied.headers["www-authenticate"] == "Bearer"
             assert up.count == 1
+
+
+def test_binary_media_types_are_imported_on_rest_apis() -> None:
+    text = _doc({"/img": {"get": {"x-amazon-apigateway-integration": MOCK}}},
+                **{"x-amazon-apigateway-binary-media-types": ["image/png", "application/octet-stream"]})
+    config, _ = load_text(text, "api.json", env={})
+    assert next(iter(config.apis.values())).binary_media_types == ["image/png", "application/octet-stream"]
+
+
+def test_binary_media_types_on_http_apis_are_refused() -> None:
+    from gatepost.bootstrap import build_gateway
+    from gatepost.stores.memory import MemoryCatalog
+
+    text = 'apis:\n  shop:\n    flavour: http\n    binary_media_types: ["image/*"]\n' \
+           '    routes:\n      - {route: "GET /x", public: true, integration: {mock: {status: 200}}}\n'
+    with pytest.raises(ConfigError, match="binary_media_types applies to rest APIs only"):
+        build_gateway(text=text, catalog=MemoryCatalog())

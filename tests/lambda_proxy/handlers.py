@@ -64,8 +64,10 @@ def shapes(event: dict[str, Any], context: Any) -> Any:
 
 
 def multi(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return {"statusCode": 200, "headers": {"x-single": "one", "x-both": "from-headers"},
-            "multiValueHeaders": {"x-both": ["m1", "m2"], "Set-Cookie": ["a=1", "b=2"]}, "body": "ok"}
+    return {"statusCode": 200, "headers": {"X-Single": "one", "X-Both": "from-headers", "x-twice": "same",
+                                           "Content-Length": "999"},
+            "multiValueHeaders": {"X-Both": ["m1", "m2"], "X-Twice": ["same", "other"], "Set-Cookie": ["a=1", "b=2"]},
+            "body": "ok"}
 
 
 def binary(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from eventkit import (
 )
 
 from gatepost.decision import PUBLIC, Decision
-from gatepost.integrations.events import http_v2_event, rest_v1_event
+from gatepost.integrations.events import accepts_binary, http_v2_event, rest_v1_event
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
@@ -252,7 +252,8 @@ def test_rest_api_key_in_identity_when_checked() -> None:
     ("image/png", b"\x89PNG\r\n\x1a\n\x00", ("image/*",), True),
     ("application/octet-stream", b"plain", ("*/*",), True),
     ("application/octet-stream", b"plain", (), False),
-    ("application/octet-stream", b"\xff\xfe\x00", (), True),  # not UTF-8: base64 rather than mangle (ours)
+    ("application/octet-stream", b"\xff\xfe\x00", ("application/octet-stream",), True),
+    ("image/png;charset=binary", b"\xff", ("image/png",), True),  # parameters do not count
 ])
 def test_rest_binary_media_types(ctype: str, body: bytes, binary_types: tuple[str, ...], b64: bool) -> None:
     gw = gateway("rest")
@@ -260,6 +261,29 @@ def test_rest_binary_media_types(ctype: str, body: bytes, binary_types: tuple[st
     e = rest_v1_event(req, match_for(gw, req), PUBLIC, binary_media_types=binary_types)
     assert e["isBase64Encoded"] is b64
     assert (base64.b64decode(e["body"]) if b64 else e["body"].encode()) == body
+
+
+def test_rest_body_not_matching_binary_media_types_travels_as_text() -> None:
+    """AWS base64-encodes a REST body only when its Content-Type matches; other bytes go as (lossy) text."""
+    gw = gateway("rest")
+    req = request("POST", "/pets", headers=(("content-type", "application/octet-stream"),), body=b"ok\xff")
+    e = rest_v1_event(req, match_for(gw, req), PUBLIC, binary_media_types=("image/png",))
+    assert (e["isBase64Encoded"], e["body"]) == (False, "ok\ufffd")
+
+
+@pytest.mark.parametrize(("accept", "types", "decoded"), [
+    ("image/png", ("image/png",), True),
+    ("image/png", ("image/*",), True),
+    ("image/png;q=0.9, text/html", ("image/png",), True),
+    ("text/html, image/png", ("image/png",), False),  # only the first type counts (AWS)
+    ("*/*", ("image/png",), False),
+    ("*/*", ("*/*",), True),
+    (None, ("image/png",), False),
+    ("image/png", (), False),
+])
+def test_rest_response_decoded_only_when_accept_matches(accept: str | None, types: tuple[str, ...],
+                                                        decoded: bool) -> None:
+    assert accepts_binary(accept, types) is decoded
 
 
 # -- HTTP API 2.0 rules (reference 7.2) ---------------------------------------------------------------------

@@ -51,6 +51,7 @@ HTTP_ROUTES = """\
       - {route: "GET /v1/echo/{id}", public: true,
          integration: {type: lambda, handler: "handlers:echo", payload_format_version: "1.0"}}
       - {route: "GET /shapes", public: true, integration: {lambda: "handlers:shapes"}}
+      - {route: "GET /binary", public: true, integration: {lambda: "handlers:binary"}}
       - {route: "GET /boom", public: true, integration: {lambda: "handlers:boom"}}
       - {route: "GET /malformed", public: true, integration: {lambda: "handlers:malformed"}}
       - {route: "GET /held", public: true,
@@ -144,13 +145,28 @@ def test_rest_multi_value_headers_merge(rest: RunningGateway) -> None:
     assert r.status_code == 200 and r.text == "ok"
     assert r.headers["content-type"] == "application/json"  # REST's default when the handler sets none
     assert r.headers["x-single"] == "one"
-    assert r.headers["x-both"] == "m1, m2"  # multiValueHeaders wins for a name in both (AWS)
+    # one merged list per name (AWS); the pair given in both appears once
+    assert r.raw.headers.getlist("x-both") == ["from-headers", "m1", "m2"]
+    assert r.raw.headers.getlist("x-twice") == ["same", "other"]
     assert r.raw.headers.getlist("set-cookie") == ["a=1", "b=2"]
+    names = set(r.raw.headers.keys())
+    assert {"X-Single", "X-Both", "Set-Cookie"} <= names  # REST keeps the handler's spelling
+    assert "Content-Length" not in names or r.raw.headers["Content-Length"] == "2"  # the gateway frames it
 
 
-def test_binary_response_is_decoded(rest: RunningGateway) -> None:
-    r = rest.get("/binary")
-    assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content == handlers.PNG
+def test_binary_response_is_decoded_when_accept_matches_binary_media_types() -> None:
+    routes = """\
+      - {route: "GET /binary", public: true, integration: {lambda: "handlers:binary"}}"""
+    with run_gateway(api("rest", routes, extra="    binary_media_types: [image/png]"), config_dir=HERE) as gw:
+        r = gw.get("/binary", headers={"accept": "image/png"})
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content == handlers.PNG
+        text = gw.get("/binary", headers={"accept": "text/html, image/png"})  # first Accept type only (AWS)
+        assert text.content == base64.b64encode(handlers.PNG)
+
+
+def test_http_api_decodes_base64_answers_whatever_the_accept(http: RunningGateway) -> None:
+    r = http.get("/binary", headers={"accept": "text/html"})
+    assert r.status_code == 200 and r.content == handlers.PNG
 
 
 @pytest.mark.parametrize(("kind", "status", "ctype", "body"), [

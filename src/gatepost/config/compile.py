@@ -42,7 +42,8 @@ class _Issues:
 
 def api_info(name: str, cfg: ApiConfig) -> ApiInfo:
     stage = cfg.stage or ("prod" if cfg.flavour == "rest" else "$default")
-    return ApiInfo(name, cfg.api_id or name, cfg.flavour, stage, cfg.region, cfg.account_id, cfg.stage_variables)
+    return ApiInfo(name, cfg.api_id or name, cfg.flavour, stage, cfg.region, cfg.account_id, cfg.stage_variables,
+                   tuple(cfg.binary_media_types))
 
 
 def build_integration(cfg: Any) -> Integration:

@@ -92,6 +92,14 @@ class ApiConfig(StrictModel):
     api_key_source: Literal["HEADER", "AUTHORIZER"] = "HEADER"
     resource_policy: dict[str, Any] | None = None
     throttle: ThrottleConfig | None = None
+    binary_media_types: list[str] = []  # REST's binaryMediaTypes ("image/png", "image/*", "*/*")
+
+    @model_validator(mode="after")
+    def _binary_rest_only(self) -> ApiConfig:
+        if self.binary_media_types and self.flavour != "rest":
+            raise ValueError("binary_media_types applies to rest APIs only (HTTP APIs base64 every body that is "
+                             "not text, by its content type); remove it")
+        return self
 
     @field_validator("base_path")
     @classmethod

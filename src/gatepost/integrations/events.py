@@ -219,7 +219,7 @@ def _v1_body(req: GatewayRequest, pairs: Headers, binary_media_types: Sequence[s
         return _v2_body(req.body, ctype)
     if any(media_type_matches(ctype, pattern) for pattern in binary_media_types):
         return base64.b64encode(req.body).decode("ascii"), True
-    return _text_or_b64(req.body)
+    return req.body.decode("utf-8", "replace"), False  # text, as AWS treats it (bytes that are not UTF-8 are lost)
 
 
 def _v2_body(body: bytes, ctype: str) -> tuple[str, bool]:
@@ -238,6 +238,16 @@ def _text_or_b64(body: bytes) -> tuple[str, bool]:
 
 def is_text_type(ctype: str) -> bool:
     return not ctype or ctype.startswith(TEXT_TYPES) or ctype.endswith(TEXT_SUFFIXES)
+
+
+def accepts_binary(accept: str | None, binary_media_types: Sequence[str]) -> bool:
+    """REST: a base64 answer is decoded when the request's Accept matches binaryMediaTypes; AWS honours only
+    the first media type of the header ("If multiple media types are listed in the Accept header, API Gateway
+    honors only the first"). No Accept header: no match."""
+    if not accept:
+        return False
+    first = accept.split(",", 1)[0].split(";", 1)[0].strip().lower()
+    return bool(first) and any(media_type_matches(first, pattern) for pattern in binary_media_types)
 
 
 def media_type_matches(ctype: str, pattern: str) -> bool:

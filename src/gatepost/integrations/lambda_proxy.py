@@ -22,7 +22,7 @@ from pydantic import Field
 from gatepost.config.base import StrictModel
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.integrations.base import Integration, Outbound
-from gatepost.integrations.events import http_v2_event, rest_v1_event
+from gatepost.integrations.events import accepts_binary, http_v2_event, rest_v1_event
 from gatepost.integrations.lambda_pool import (
     Crashed,
     HandlerPool,
@@ -55,7 +55,7 @@ class LambdaIntegrationConfig(StrictModel):
     isolation: Literal["threads", "processes"] = "threads"
     concurrency: int = Field(8, ge=1, le=256)  # handlers running at once (threads or processes)
     max_waiting: int | None = Field(None, ge=0, le=100_000)  # calls queued for a slot; default max(256, 16 x)
-    binary_media_types: list[str] = []  # REST's binaryMediaTypes: these request bodies arrive base64
+    binary_media_types: list[str] = []  # added to the API's binary_media_types (REST's binaryMediaTypes)
     environment: dict[str, str] = {}  # the function's environment variables (Lambda's Environment.Variables)
     memory_mb: int = Field(DEFAULT_MEMORY_MB, ge=128, le=10_240)  # context.memory_limit_in_mb (not enforced)
 
@@ -81,6 +81,7 @@ class LambdaProxyIntegration(Integration):
         if self.flavour and self.flavour != api.flavour:
             raise ValueError("one lambda integration cannot serve a rest and an http API; declare one per API")
         self.flavour = api.flavour
+        self.binary_media_types = tuple(dict.fromkeys(self.binary_media_types + api.binary_media_types))
         if self.flavour == "rest":
             self.payload_version = "1.0"
         if self._pool is not None:
@@ -122,7 +123,8 @@ class LambdaProxyIntegration(Integration):
         assert self._pool is not None, "integration not started"
         try:
             output = await self._pool.invoke(self.event(out), self.timeout)
-            response = to_response(output, self.payload_version)
+            response = to_response(output, self.payload_version, decode_base64=self._decodes(out),
+                                   keep_case=self.flavour == "rest")
         except InvokeTimeout:
             log.warning("lambda.timeout function=%s request_id=%s timeout_ms=%d", self.function_name,
                         out.req.request_id, self.config.timeout_ms)
@@ -154,6 +156,10 @@ class LambdaProxyIntegration(Integration):
         else:
             response.headers.append(("apigw-requestid", out.req.request_id))
         return response
+
+    def _decodes(self, out: Outbound) -> bool:
+        """REST decodes a base64 answer only when the request's first Accept type is a binary media type."""
+        return self.flavour != "rest" or accepts_binary(out.req.header("accept"), self.binary_media_types)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": "lambda", "handler": self.config.handler, "payload_format_version": self.payload_version,

@@ -26,9 +26,9 @@ API_KEY_HEADER = "x-api-key"
 IAM_NAME = "AWS_IAM"  # the authorizer standing for x-amazon-apigateway-auth: AWS_IAM
 # Extensions that do not change who may call what; read past (request validation is listed by `import`).
 IGNORED = frozenset({
-    "binary-media-types", "minimum-compression-size", "documentation", "endpoint-configuration",
+    "minimum-compression-size", "documentation", "endpoint-configuration",
     "importexport-version", "tag-value", "request-validators", "request-validator", "disable-execute-api-endpoint",
-    "api-key-source", "policy", "gateway-responses", "cors", "integration", "auth", "any-method",
+    "api-key-source", "policy", "gateway-responses", "cors", "integration", "auth", "any-method", "binary-media-types",
 })
 _SCOPED_TYPES = ("cognito_user_pools", "jwt")
 _API_RESERVED = ("authorizers", "routes", "integration")
@@ -123,6 +123,13 @@ def _root_extensions(doc: Document, flavour: str, api: dict[str, Any], problems:
             problems.add((f"{PREFIX}api-key-source",), [(f"api key source {source!r} needs a REST API and "
                                                          "HEADER or AUTHORIZER", "fix the value")])
         api["api_key_source"] = str(source).upper()
+    binary = data.get(f"{PREFIX}binary-media-types")
+    if binary is not None:
+        if flavour != "rest" or not isinstance(binary, list) or not all(isinstance(t, str) for t in binary):
+            problems.add((f"{PREFIX}binary-media-types",), [("binary media types need a REST API and a list of "
+                                                             "media types", "fix or remove it")])
+        else:
+            api["binary_media_types"] = list(binary)
     policy = data.get(f"{PREFIX}policy")
     if policy is not None:
         if flavour != "rest":
