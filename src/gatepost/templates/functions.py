@@ -85,7 +85,8 @@ def _folder(fn: Function, props: Mapping[str, Any], resource: Mapping[str, Any],
     found = local_folder(code, local_code)
     metadata = resource.get("Metadata") or {}
     if found is None and isinstance(metadata, Mapping) and isinstance(metadata.get(ASSET_PATH), str):
-        found = str(metadata[ASSET_PATH])
+        # absolute: `gatepost serve cdk.out` reads the template inside the folder it names
+        found = str((template_dir / str(metadata[ASSET_PATH])).resolve())
     if found is None and isinstance(code, Mapping) and isinstance(code.get("ZipFile"), str):
         found = _write_inline(fn, str(code["ZipFile"]), str(props.get("Handler", "index.handler")), template_dir)
     if found is None:

@@ -16,7 +16,7 @@ from gatepost.config.located import Loc, Located, place
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.templates import apis as apis_mod
 from gatepost.templates import functions as functions_mod
-from gatepost.templates import identities, include, parameters, raw_http, raw_rest, sam
+from gatepost.templates import identities, include, parameters, raw_http, raw_rest, sam, transforms
 from gatepost.templates import pools as pools_mod
 from gatepost.templates import roles as roles_mod
 from gatepost.templates import usage as usage_mod
@@ -73,6 +73,7 @@ class TemplateConfigLocated(Located):
 def load_template(text: str, file: str, env: Mapping[str, str]) -> tuple[dict[str, Any], TemplateConfigLocated]:
     located = decode(text, file)
     include.inline(located)
+    transforms.check(located)
     params = parameters.resolve(located, parameters.parse_overrides(env.get(parameters.ENV_VAR, "")))
     local_code: dict[str, str] = {}
     cfn = located

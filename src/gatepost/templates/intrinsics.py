@@ -3,13 +3,14 @@
 `Ref`, `Fn::GetAtt`, `Fn::Sub` (both forms, `${!Literal}`), `Fn::Join`, `Fn::Select`, `Fn::Split`,
 `Fn::If` with `Conditions` (`Fn::Equals`, `Fn::And`, `Fn::Or`, `Fn::Not`, `Condition`), `Fn::FindInMap`,
 `Fn::Base64`, `Fn::GetAZs`, `Fn::ImportValue` (the value given with `--parameter-overrides EXPORT=VALUE`),
-pseudo parameters and `AWS::NoValue`. Anything else is refused with its place, never passed on as a
-dict that later code would misread.
+`Fn::Length` and `Fn::ToJsonString` (AWS::LanguageExtensions), pseudo parameters and `AWS::NoValue`.
+Anything else is refused with its place, never passed on as a dict that later code would misread.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -215,6 +216,16 @@ class Resolver:
 
     def _fn_condition(self, arg: Any, loc: Loc) -> bool:
         return self.condition(str(arg), loc)
+
+    # AWS::LanguageExtensions (Fn::ForEach is refused by name in transforms.py)
+    def _fn_length(self, arg: Any, loc: Loc) -> int:
+        items = self.resolve(arg, loc)
+        if not isinstance(items, list):
+            raise self.fail(loc, "Fn::Length takes a list", "see AWS::LanguageExtensions")
+        return len(items)
+
+    def _fn_tojsonstring(self, arg: Any, loc: Loc) -> str:
+        return json.dumps(self.resolve(arg, loc), separators=(",", ":"))
 
 
 def included(resource: Mapping[str, Any], resolver: Resolver, loc: Loc) -> bool:

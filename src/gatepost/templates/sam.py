@@ -15,19 +15,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from gatepost.errors import ConfigError, ConfigIssue
+from gatepost.templates import transforms
 from gatepost.templates.decode import INSTALL_HINT, TemplateLocated
 from gatepost.templates.intrinsics import Resolver
 from gatepost.templates.parameters import Parameters
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "gatepost-local-code"
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+_EXTENSIONS = ("Fn::Length", "Fn::ToJsonString")
 _CODE_PROPERTIES = {"AWS::Serverless::Function": "CodeUri", "AWS::Serverless::LayerVersion": "ContentUri"}
 
 
 def is_sam(data: Mapping[str, Any]) -> bool:
-    transform = data.get("Transform")
-    names = transform if isinstance(transform, list) else [transform]
-    return SAM_TRANSFORM in names
+    return SAM_TRANSFORM in transforms.names(data)
 
 
 def transform(located: TemplateLocated, params: Parameters) -> tuple[dict[str, Any], dict[str, str]]:
@@ -54,7 +55,7 @@ def transform(located: TemplateLocated, params: Parameters) -> tuple[dict[str, A
         raise ConfigError([_issue(located, cause) for cause in exc.causes]) from None
     except InvalidResourceException as exc:
         raise ConfigError([_issue(located, exc)]) from None
-    output.pop("Transform", None)
+    output.pop("Transform", None)  # SAM's; AWS::LanguageExtensions' functions were resolved above
     return output, local_code
 
 
@@ -72,13 +73,16 @@ def _with_parameters(value: Any, params: Parameters, conditions: Resolver) -> An
     if isinstance(value, dict):
         if len(value) == 1 and "Ref" in value and isinstance(value["Ref"], str) and value["Ref"] in params.values:
             return copy.deepcopy(params.values[value["Ref"]])
+        if len(value) == 1 and next(iter(value)) in _EXTENSIONS:  # AWS::LanguageExtensions run first
+            return conditions.resolve(value)
         branches = value.get("Fn::If")
         if len(value) == 1 and isinstance(branches, list) and len(branches) == 3:
             chosen = branches[1] if conditions.condition(str(branches[0])) else branches[2]
             if chosen == {"Ref": "AWS::NoValue"}:
                 return chosen
             return _with_parameters(chosen, params, conditions)
-        return {k: _with_parameters(v, params, conditions) for k, v in value.items()}
+        out = {k: _with_parameters(v, params, conditions) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v != _NO_VALUE}  # as CloudFormation drops them
     return value
 
 

@@ -1,0 +1,72 @@
+"""Where a template's API hides: a local AWS::Include file (with Fn::If wrapping a whole path), a local
+DefinitionUri, AWS::LanguageExtensions functions; and a CDK app's cdk.out folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from template_kit import FIXTURES, copy_fixture, serve_template
+
+from gatepost.config.load import load_file, load_text
+from gatepost.errors import ConfigError
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    return copy_fixture("sam_include", tmp_path)
+
+
+def test_an_included_definition_and_a_definition_file_are_served(template: Path) -> None:
+    with serve_template(template) as gw:
+        hello = gw.get("/Api/hello")
+        assert hello.status_code == 200 and hello.json()["greeting"] == "regions=2"  # Fn::Length
+        assert gw.get("/Legacy/ping").json() == {"pong": 1}
+    assert json.loads(os.environ["CONFIG"]) == {"regions": ["us-east-1", "eu-west-1"]}  # Fn::ToJsonString
+
+
+def test_fn_if_wraps_a_whole_path(template: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config, _ = load_file(template)
+    assert [r.route for r in config.apis["Api"].routes] == ["GET /hello"]
+    monkeypatch.setenv("GATEPOST_PARAMETER_OVERRIDES", "WithAdmin=yes")
+    config, _ = load_file(template)
+    routes = {r.route: r for r in config.apis["Api"].routes}
+    assert routes["GET /admin"].authorizer == "AWS_IAM"
+
+
+@pytest.mark.parametrize(("snippet", "message"), [
+    ("Transform: AWS::SomeMacro\nResources:\n  T: {Type: AWS::SNS::Topic}\n", "transform AWS::SomeMacro is not run"),
+    ("Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Topics:\n    - Name\n    - [A, B]\n"
+     "    - Topic${Name}: {Type: AWS::SNS::Topic}\n", "Fn::ForEach (AWS::LanguageExtensions) is not expanded"),
+    ("Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      DefinitionUri: s3://bucket/api.yaml\n",
+     "not a local file"),
+])
+def test_what_cannot_be_read_here_is_refused_by_name(snippet: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_text("AWSTemplateFormatVersion: '2010-09-09'\n" + snippet, str(tmp_path / "t.yaml"))
+    assert message in str(exc.value.issues[0])
+
+
+def test_a_cdk_out_folder_is_served(tmp_path: Path) -> None:
+    folder = tmp_path / "cdk.out"
+    shutil.copytree(FIXTURES / "cdk_out", folder)
+    config, _ = load_file(folder)
+    [api] = config.apis.values()
+    [route] = api.routes
+    assert (route.route, route.authorizer, api.stage) == ("ANY /{proxy+}", "AWS_IAM", "prod")
+    assert route.integration.handler == f"{(folder / 'asset.3f2a9c').resolve()}/index:handler"
+    with serve_template(folder) as gw:
+        assert gw.get("/orders/1").json() == {"message": "Missing Authentication Token"}  # IAM, unsigned
+
+
+def test_a_cdk_out_folder_with_two_stacks_names_them(tmp_path: Path) -> None:
+    folder = tmp_path / "cdk.out"
+    shutil.copytree(FIXTURES / "cdk_out", folder)
+    (folder / "manifest.json").unlink()
+    shutil.copy(folder / "OrdersStack.template.json", folder / "Other.template.json")
+    with pytest.raises(ConfigError) as exc:
+        load_file(folder)
+    assert "OrdersStack.template.json, Other.template.json" in exc.value.issues[0].problem
