@@ -219,6 +219,7 @@ class RedisServer:
     port: int
     workdir: Path
     proc: Any = None
+    persistent: bool = False  # append-only file, fsync'ed on every write: a killed Redis keeps every count
 
     @property
     def url(self) -> str:
@@ -232,7 +233,8 @@ class RedisServer:
         if exe is None:
             raise RuntimeError("redis-server is not installed (scripts/test.sh installs it)")
         self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes" if self.persistent else "no", "--appendfsync", "always",
              "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -247,6 +249,13 @@ class RedisServer:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no save."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -255,8 +264,8 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def run_redis(workdir: Path) -> Iterator[RedisServer]:
-    server = RedisServer(free_port(), workdir)
+def run_redis(workdir: Path, persistent: bool = False) -> Iterator[RedisServer]:
+    server = RedisServer(free_port(), workdir, persistent=persistent)
     server.start()
     try:
         yield server

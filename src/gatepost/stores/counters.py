@@ -7,7 +7,9 @@ Backends (every one passes tests/stores/test_counters_contract.py):
 - `memory://` (counters_memory.py): one process; exact there. Quota usage survives a restart through
   the usage records in the catalog (usage/recorder.py).
 - `redis://host:port/db` (counters_redis.py): one atomic Lua script (lua/admit.lua); every worker and
-  every instance on the same Redis shares exact counts.
+  every instance on the same Redis shares exact counts. The same script counts the request in the day's
+  usage record (`Record`), which usage/sync.py copies to the catalog: what is enforced and what is
+  reported are one count. A Redis that lost its data is refilled from the catalog (`Seeds`) first.
 
 The time is an argument (`now`, wall seconds from the injected clock), so tests drive it.
 """
@@ -15,7 +17,7 @@ The time is an argument (`now`, wall seconds from the injected clock), so tests 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -42,6 +44,22 @@ class Quota:
 
 
 @dataclass(frozen=True, slots=True)
+class Record:
+    """The usage record an admitted keyed request counts in: (UTC day, "{key id}|{plan}")."""
+
+    day: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seeds:
+    """Usage known to the catalog: quota counters of the current windows and today's/yesterday's records."""
+
+    quotas: dict[str, tuple[int, float]] = field(default_factory=dict)  # quota key -> (used, expires_at)
+    days: dict[tuple[str, str], int] = field(default_factory=dict)  # (day, field) -> used
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     outcome: Outcome
     retry_after: float = 0.0  # seconds until a token is back (THROTTLED)
@@ -59,7 +77,11 @@ class CountersUnavailable(Exception):
 class Counters(Protocol):
     shared: bool  # True when several processes see the same counts
 
-    async def admit(self, buckets: Sequence[Bucket], quota: Quota | None, now: float) -> Verdict: ...
+    async def admit(self, buckets: Sequence[Bucket], quota: Quota | None, now: float,
+                    record: Record | None = None) -> Verdict:
+        """`record`: the usage record to count an admitted request in (shared backends; memory ignores it:
+        its usage is written by usage/recorder.py)."""
+        ...
 
     async def used(self, quota_key: str) -> int:
         """Requests counted so far under `quota_key` (0 when unknown)."""

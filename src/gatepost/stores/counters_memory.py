@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gatepost.stores.counters import Bucket, Outcome, Quota, Verdict
+from gatepost.stores.counters import Bucket, Outcome, Quota, Record, Verdict
 from gatepost.usage.limiter import BucketState, refill, retry_after, seconds_to_full
 
 SWEEP_EVERY = 4096
@@ -22,7 +22,8 @@ class MemoryCounters:
         self._quotas: dict[str, tuple[int, float]] = {}  # key -> (used, expires_at)
         self._ops = 0
 
-    async def admit(self, buckets: Sequence[Bucket], quota: Quota | None, now: float) -> Verdict:
+    async def admit(self, buckets: Sequence[Bucket], quota: Quota | None, now: float,
+                    record: Record | None = None) -> Verdict:
         return self.admit_now(buckets, quota, now)
 
     def admit_now(self, buckets: Sequence[Bucket], quota: Quota | None, now: float) -> Verdict:

@@ -18,7 +18,7 @@ from gatepost.errors import GatewayError, ResponseType
 from gatepost.gates import UsageGate
 from gatepost.matching import Match
 from gatepost.request import GatewayRequest
-from gatepost.stores.counters import Outcome
+from gatepost.stores.counters import Outcome, Record
 from gatepost.usage.keyring import Attachment
 from gatepost.usage.limiter import day_of
 from gatepost.usage.plans import CompiledPlan, Limits
@@ -62,7 +62,9 @@ class ApiKeyGate(UsageGate):
             raise _forbidden("usage.key_not_in_plan")
         plan, att = found
         limits = plan.limits(match, entry.key_id, att, now)
-        verdict = await self.runtime.admit(limits.buckets, limits.quota, now)
+        day = day_of(now)
+        record = Record(day, f"{entry.key_id}|{plan.name}")
+        verdict = await self.runtime.admit(limits.buckets, limits.quota, now, record)
         facts = self._facts(limits, verdict.used, now)
         if verdict.outcome is Outcome.THROTTLED:
             raise GatewayError(ResponseType.THROTTLED, "usage.throttled",
@@ -71,7 +73,7 @@ class ApiKeyGate(UsageGate):
             assert facts is not None
             raise GatewayError(ResponseType.QUOTA_EXCEEDED, "usage.quota_exceeded",
                                headers={"retry-after": str(facts[2]), **self._headers(facts)})
-        self.runtime.recorder.count(day_of(now), entry.key_id, plan.name)
+        self.runtime.count(day, entry.key_id, plan.name)
         decision = decision.with_principal(api_key_id=entry.key_id)
         if self.quota_headers and facts is not None:
             decision = replace(decision, extra={**decision.extra, QUOTA_FACTS: facts})

@@ -1,8 +1,9 @@
 """Usage records: admitted keyed requests per (UTC day, key, plan), written to the catalog in small batches.
 
-They are what `gatepost usage` reports (AWS's GetUsage), and what the memory counters start from after a
-restart (quota windows are whole UTC days, so a window's usage is the sum of its days). The gateway adds
-to them about once a second (`usage.flush_interval`) and on shutdown: a crash loses at most that much.
+They are what `gatepost usage` reports (AWS's GetUsage), and what counters start from after a restart
+(quota windows are whole UTC days, so a window's usage is the sum of its days). With memory counters the
+gateway adds to them about once a second (`usage.flush_interval`) and on shutdown: a crash loses at most
+that much. With Redis counters they are copies of the records Redis counts (usage/sync.py).
 
 Collection `usage`: "{day}|{key id}|{plan}" -> {day, key_id, plan, used}.
 """
@@ -22,10 +23,13 @@ USAGE = "usage"
 Batch = dict[tuple[str, str, str], int]  # (day, key id, plan) -> requests
 
 
-def write_batch(catalog: Catalog, batch: Batch) -> None:
+def write_batch(catalog: Catalog, batch: Batch, absolute: bool = False) -> None:
+    """Add each batch count to its record; `absolute`: the counts are totals (from Redis), a record only grows
+    to them (writing the same totals twice, from two workers, changes nothing)."""
     for (day, key_id, plan), n in batch.items():
         def add(doc: Doc | None, day: str = day, key_id: str = key_id, plan: str = plan, n: int = n) -> Doc:
-            return {"day": day, "key_id": key_id, "plan": plan, "used": int((doc or {}).get("used", 0)) + n}
+            before = int((doc or {}).get("used", 0))
+            return {"day": day, "key_id": key_id, "plan": plan, "used": max(before, n) if absolute else before + n}
 
         catalog.update(USAGE, f"{day}|{key_id}|{plan}", add)
 

@@ -15,17 +15,27 @@ from collections.abc import Sequence
 
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.services import Services
-from gatepost.stores.counters import Bucket, Counters, CountersUnavailable, Quota, Verdict, is_shared_url
+from gatepost.stores.counters import (
+    Bucket,
+    Counters,
+    CountersUnavailable,
+    Quota,
+    Record,
+    Seeds,
+    Verdict,
+    is_shared_url,
+)
 from gatepost.stores.counters_memory import MemoryCounters
-from gatepost.stores.counters_open import open_counters
+from gatepost.stores.counters_redis import RedisCounters
 from gatepost.usage.config import UsageSettings
 from gatepost.usage.fallback import FallbackCounters
 from gatepost.usage.keyring import EMPTY_RING, KeyRing, load_ring
 from gatepost.usage.keys import ATTACHMENTS, KEYS
 from gatepost.usage.lease import CountersLease
-from gatepost.usage.limiter import days_between, quota_window
 from gatepost.usage.plans import CompiledPlan
-from gatepost.usage.recorder import UsageRecorder, usage_by_key
+from gatepost.usage.recorder import UsageRecorder
+from gatepost.usage.seeds import catalog_seeds
+from gatepost.usage.sync import UsageSync
 
 log = logging.getLogger("gatepost.usage")
 
@@ -43,6 +53,7 @@ class UsageRuntime:
         self.recorder = UsageRecorder(services.catalog)
         self.plans: dict[str, CompiledPlan] = {}  # every plan some API of this gateway uses, for restores
         self.lease: CountersLease | None = None
+        self.sync: UsageSync | None = None  # Redis counters: their usage records to the catalog
         self._flusher: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()  # binds to the loop at first use (Python 3.10+)
         self._state = "built"
@@ -72,7 +83,9 @@ class UsageRuntime:
             return
         self._state = "started"
         if is_shared_url(self.url):
-            self.counters = FallbackCounters(open_counters(self.url), self.settings.on_counter_failure)
+            primary = RedisCounters(self.url, seeds=self._seeds)
+            self.sync = UsageSync(primary, self.services.catalog, self.clock)
+            self.counters = FallbackCounters(primary, self.settings.on_counter_failure)
         else:
             memory = MemoryCounters()
             self.lease = CountersLease(self.services.catalog, self.clock)
@@ -83,22 +96,29 @@ class UsageRuntime:
 
     def _restore(self, memory: MemoryCounters) -> None:
         """Quota counts of the current windows, from the usage records (memory counters only)."""
-        now = self.clock.now()
-        for plan in self.plans.values():
-            if plan.quota is None:
-                continue
-            window = quota_window(plan.quota.period, now)
-            days = days_between(window.day, quota_window("DAY", now).day)
-            for (key_id, plan_name), used in usage_by_key(self.services.catalog, days).items():
-                if plan_name == plan.name:
-                    memory.seed(plan.quota_key(key_id, plan.quota.period, window), used, window.end)
+        for key, (used, expires_at) in catalog_seeds(self.services.catalog, self.plans.values(),
+                                                     self.clock.now()).quotas.items():
+            memory.seed(key, used, expires_at)
+
+    async def _seeds(self, now: float) -> Seeds:
+        return await asyncio.to_thread(catalog_seeds, self.services.catalog, list(self.plans.values()), now)
+
+    async def _write_usage(self) -> None:
+        if self.sync is not None:
+            await self.sync.sync()
+        await self.recorder.flush()
+
+    def count(self, day: str, key_id: str, plan: str) -> None:
+        """An admitted keyed request, for the usage records (Redis counts it itself, in admit.lua)."""
+        if self.sync is None:
+            self.recorder.count(day, key_id, plan)
 
     async def _flush_loop(self) -> None:
         """Never cancelled mid-write: `close` sets `_stop` and waits for the loop to end."""
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.settings.flush_interval)
-            await self.recorder.flush()
+            await self._write_usage()
             if self.lease is not None and not self._stop.is_set():
                 try:
                     await asyncio.to_thread(self.lease.renew)
@@ -112,15 +132,16 @@ class UsageRuntime:
         self._stop.set()
         if self._flusher is not None:
             await self._flusher
-        await self.recorder.flush()
+        await self._write_usage()
         if self.lease is not None:
             await asyncio.to_thread(self.lease.release)
         if self.counters is not None:
             await self.counters.close()
 
-    async def admit(self, buckets: Sequence[Bucket], quota: Quota | None, now: float) -> Verdict:
+    async def admit(self, buckets: Sequence[Bucket], quota: Quota | None, now: float,
+                    record: Record | None = None) -> Verdict:
         assert self.counters is not None, "the gateway was not started"
         try:
-            return await self.counters.admit(buckets, quota, now)
+            return await self.counters.admit(buckets, quota, now, record)
         except CountersUnavailable:
             raise GatewayError(ResponseType.SERVICE_UNAVAILABLE, "usage.counters_unavailable") from None
