@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import threading
 import time
@@ -194,6 +195,29 @@ def _serve_uvicorn(app: GatewayApp, gw: Gateway, config_dir: Path) -> Iterator[i
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@contextlib.contextmanager
+def serve_process(config: Path, *args: str, env: dict[str, str] | None = None,
+                  stdout: Any = None) -> Iterator[tuple[Any, int]]:
+    """`gatepost serve CONFIG --port P ARGS` in its own process group (so SIGKILL takes its workers too);
+    its output goes to a pipe unless `stdout` says otherwise (DEVNULL for servers whose log nobody reads)."""
+    import subprocess
+    import sys
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "gatepost", "serve", str(config), "--port", str(port), *args],
+                            stdout=subprocess.PIPE if stdout is None else stdout, stderr=subprocess.STDOUT,
+                            start_new_session=True, env={**os.environ, **(env or {})})
+    try:
+        yield proc, port
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def raw_http(port: int, data: bytes, timeout: float = 5.0) -> bytes:

@@ -35,6 +35,7 @@ def build_gateway(path: str | Path | None = None, *, text: str | None = None, cl
         workers=workers or config.server.workers,
     )
     services.settings["counters"] = config.state.counters
+    services.watcher.max_stale = config.state.catalog_max_stale
     try:
         return compile_gateway(config, doc, services, base)
     except BaseException:

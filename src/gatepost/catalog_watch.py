@@ -4,6 +4,11 @@ A watcher polls `catalog.version(collection)` off the event loop (a thread) ever
 and calls the subscribers of a collection that moved. A catalog that announces its changes (Postgres:
 LISTEN/NOTIFY, `wait_change`) wakes the watcher as soon as one arrives; the poll stays, as the safety net.
 The request path never touches the catalog.
+
+Catalog unreachable (Postgres down): the snapshots each worker holds keep serving for `max_stale`
+seconds after the last successful poll (`state.catalog_max_stale`), then `stale` turns true and routes
+whose authorization reads them (API keys, IAM, built-in user pools) answer 503 until the catalog is back;
+the pool reconnects by itself. One log line when it is lost, one when it is back.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from gatepost.clock import SYSTEM_CLOCK, Clock
 from gatepost.stores.base import Catalog
+from gatepost.stores.errors import CatalogUnavailable
 
 log = logging.getLogger("gatepost.catalog")
 
@@ -21,9 +28,15 @@ Reload = Callable[[], Awaitable[None]]
 
 
 class CatalogWatcher:
-    def __init__(self, catalog: Catalog, interval: float = 0.25) -> None:
+    def __init__(self, catalog: Catalog, interval: float = 0.25, clock: Clock = SYSTEM_CLOCK,
+                 max_stale: float = 300.0) -> None:
         self.catalog = catalog
         self.interval = interval
+        self.clock = clock
+        self.max_stale = max_stale
+        self.stale = False  # read on the request path: set here, after each poll
+        self._fresh_until = float("inf")  # until the first poll
+        self._lost = False
         self._subs: dict[str, list[Reload]] = {}
         self._seen: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
@@ -34,6 +47,7 @@ class CatalogWatcher:
 
     async def start(self) -> None:
         await self.poll(force=True)
+        self._fresh_until = self.clock.monotonic() + self.max_stale
         self._task = asyncio.create_task(self._run(), name="gatepost-catalog-watch")
 
     async def poll(self, force: bool = False) -> None:
@@ -50,6 +64,26 @@ class CatalogWatcher:
     def _versions(self) -> dict[str, int]:
         return {c: self.catalog.version(c) for c in self._subs}
 
+    async def _guarded_poll(self) -> None:
+        try:
+            await self.poll()
+        except CatalogUnavailable as exc:
+            if not self._lost:
+                self._lost = True
+                log.warning("catalog.unreachable error=%s: serving from the snapshots held for up to %.0f s",
+                            exc, max(0.0, self._fresh_until - self.clock.monotonic()))
+        except Exception:
+            log.exception("catalog.poll_failed")
+        else:
+            self._fresh_until = self.clock.monotonic() + self.max_stale
+            if self._lost:
+                self._lost = False
+                log.warning("catalog.reconnected")
+        stale = self.clock.monotonic() > self._fresh_until
+        if stale and not self.stale:
+            log.error("catalog.stale: unreachable for over %.0f s; routes that read it answer 503", self.max_stale)
+        self.stale = stale
+
     async def _run(self) -> None:
         wait_change = getattr(self.catalog, "wait_change", None)
         while True:
@@ -57,10 +91,7 @@ class CatalogWatcher:
                 await asyncio.sleep(self.interval)
             else:
                 await self._wait_change(wait_change)
-            try:
-                await self.poll()
-            except Exception:
-                log.exception("catalog.poll_failed")
+            await self._guarded_poll()
 
     async def _wait_change(self, wait_change: Callable[[float], bool]) -> None:
         """Until a change is announced or `interval` passed, in short slices (a stopped watcher leaves no

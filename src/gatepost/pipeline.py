@@ -19,6 +19,7 @@ from gatepost.propagate import outbound
 from gatepost.request import GatewayRequest
 from gatepost.response import Response
 from gatepost.responses import GatewayResponses
+from gatepost.stores.errors import CatalogUnavailable
 
 log = logging.getLogger("gatepost.pipeline")
 
@@ -71,6 +72,8 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
     r = match.route
     assert api is not None
     policy, usage = api.policy, api.usage
+    if gw.services.watcher.stale and (r.api_key_required or r.authorizer.uses_catalog):
+        raise GatewayError(ResponseType.SERVICE_UNAVAILABLE, "catalog.stale")  # docs/operations.md
     if policy is not NO_POLICY:
         await policy.pre_check(req, match)  # explicit Deny on source IP / account: no authorizer call
     if api.caller_throttle is not NO_THROTTLE:
@@ -104,6 +107,10 @@ async def serve(gw: Gateway, req: GatewayRequest) -> tuple[Response, Exchange]:
         else:
             response = await run(gw, api, path, req, ex)
             ex.reason = ex.decision.reason if ex.decision else "ok"
+    except CatalogUnavailable:  # a write the request needed (sign-in, ...): nothing was written
+        ex.reason, ex.error_type = "catalog.unavailable", str(ResponseType.SERVICE_UNAVAILABLE)
+        responses = ex.api.responses if ex.api is not None else NO_API_RESPONSES
+        response = responses.render(GatewayError(ResponseType.SERVICE_UNAVAILABLE, ex.reason), req)
     except GatewayError as err:
         ex.reason, ex.error_type = err.reason, str(err.type)
         responses = ex.api.responses if ex.api is not None else NO_API_RESPONSES

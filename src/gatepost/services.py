@@ -33,7 +33,7 @@ class Services:
         self.config_dir = config_dir
         self.workers = workers
         self.settings = settings or {}
-        self.watcher = CatalogWatcher(self.catalog)
+        self.watcher = CatalogWatcher(self.catalog, clock=clock)
         self.extras: dict[str, Any] = {}  # per-feature shared objects (counters, key snapshots...)
         self._http: aiohttp.ClientSession | None = None
 

@@ -41,6 +41,7 @@ class Authorizer:
     kind: ClassVar[str] = "none"
     supports_scopes: ClassVar[bool] = False  # may a route name `scopes` with this authorizer?
     supports_groups: ClassVar[bool] = False  # may a route name `groups` with this authorizer?
+    uses_catalog: bool = False  # decides from catalog snapshots (refused once they are too old)
 
     def __init__(self, name: str, api: ApiInfo) -> None:
         self.name = name

@@ -39,6 +39,7 @@ class IamAuthorizerConfig(StrictModel):
 
 
 class IamAuthorizer(Authorizer):
+    uses_catalog = True  # principals and access keys
     kind = "iam"
 
     def __init__(self, name: str, api: ApiInfo, directory: IamDirectory, clock: Clock) -> None:

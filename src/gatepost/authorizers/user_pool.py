@@ -73,6 +73,7 @@ class UserPoolAuthorizer(TokenAuthorizer):
         self.rest = self.api.flavour == "rest"
         self.revoked = revoked
         self.builtin = builtin  # "NAME (pool id)" of a built-in pool, for describe()
+        self.uses_catalog = builtin is not None  # its keys, users and revocations live in the catalog
 
     def check_token(self, verified: Verified, route: MatchedRoute) -> None:
         if self.revoked is not None and self.revoked(verified.claims):

@@ -144,6 +144,8 @@ class ServerConfig(StrictModel):
 
 class StateConfig(StrictModel):
     catalog: str = "sqlite:///.gatepost/gatepost.db"
+    # catalog unreachable: seconds the snapshots each worker holds keep authorizing (docs/operations.md)
+    catalog_max_stale: float = Field(300.0, gt=0, le=86_400)
     cache: str = "memory://"
     counters: str = "memory://"
 
