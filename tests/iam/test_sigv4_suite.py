@@ -1,10 +1,12 @@
 """AWS's SigV4 test suite (34 cases): canonical request, string to sign and signature at function level,
-then the whole verifier on the signed request (`.sreq`)."""
+then the whole verifier on the signed request (`.sreq`).
+
+The vectors live next to this file (aws-sigv4-testsuite/, Apache 2.0, see its README.md): a missing or
+incomplete copy fails, it never skips."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
@@ -17,8 +19,8 @@ from gatepost.sigv4 import Credential, SigV4Verifier, canonical_request, string_
 from gatepost.sigv4.canonical import payload_hash
 from gatepost.sigv4.keys import derive_signing_key, signature
 
-SUITE = Path(os.environ.get("GATEPOST_SIGV4_SUITE", Path(__file__).resolve().parents[3] / "shared" / "vectors"
-                            / "aws-sigv4-testsuite"))
+SUITE = Path(__file__).resolve().parent / "aws-sigv4-testsuite"
+EXTENSIONS = ("req", "creq", "sts", "authz", "sreq")
 ACCESS_KEY, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 SIGNED_AT = 1440938160.0  # 20150830T123600Z
 
@@ -67,9 +69,12 @@ def authz_fields(case: Path) -> tuple[tuple[str, ...], str]:
 
 
 def test_suite_is_complete() -> None:
-    if not SUITE.is_dir():
-        pytest.skip(f"AWS SigV4 test suite not found at {SUITE} (set GATEPOST_SIGV4_SUITE)")
-    assert len(cases()) == 34
+    assert SUITE.is_dir(), f"the AWS SigV4 test suite is missing: {SUITE}"
+    assert (SUITE / "LICENSE").is_file() and "Amazon.com" in (SUITE / "NOTICE").read_text()
+    found = cases()
+    assert len(found) == 34
+    missing = [f"{c.name}.{ext}" for c in found for ext in EXTENSIONS if not (c.parent / f"{c.name}.{ext}").is_file()]
+    assert missing == []
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)
