@@ -147,3 +147,34 @@ def test_audit_reads_an_openapi_export(capsys: pytest.CaptureFixture[str]) -> No
     assert ("medium", "route.public", "GET /public") in rules
     assert ("medium", "lambda.cache_shared", "TokenAuth") in rules  # GET /metered and ANY /{proxy+}
     assert code == 0
+
+
+def test_aws_ip_allow_list_shape_is_not_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The Allow for everyone is narrowed by the Deny for every source outside the listed ranges."""
+    text = (CONFIGS / "ip_allow_list.yaml").read_text()
+    code, findings = _audit(capsys, _write(tmp_path, text))
+    assert [f for f in findings if f["rule"].startswith("policy.")] == []
+    assert code == 0
+
+    # the same Deny scoped to one path only: every other path is open to everyone again
+    narrow = text.replace("          Resource: execute-api:/*\n          Condition:",
+                          "          Resource: execute-api:/*/POST/internal/refresh\n          Condition:")
+    assert narrow != text
+    code, findings = _audit(capsys, _write(tmp_path, narrow))
+    assert ("high", "policy.allow_star", "resource_policy.Statement[0]") in _rules(findings)
+    assert code == 1
+
+    # a deny-list (IpAddress) keeps everyone else in: still flagged
+    deny_list = text.replace("NotIpAddress:", "IpAddress:")
+    code, findings = _audit(capsys, _write(tmp_path, deny_list))
+    assert ("high", "policy.allow_star", "resource_policy.Statement[0]") in _rules(findings)
+
+
+def test_private_api_vpce_allow_list_is_not_flagged() -> None:
+    policy = {"Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+         "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}]}
+    assert list(policy_findings("a", policy, has_iam_routes=True)) == []
+    policy["Statement"][1]["Condition"]["StringNotEquals"]["aws:PrincipalAccount"] = "123456789012"
+    assert [f.rule for f in policy_findings("a", policy, has_iam_routes=True)] == ["policy.allow_star"]

@@ -11,18 +11,23 @@ import orjson
 
 from gatepost.cli import template_args
 
+WIDTH = 120  # a common terminal; --wide for every column
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("explain", help="print how every route decides who may call it", description=__doc__)
     p.add_argument("config", help="gatepost.yaml, or an AWS OpenAPI export")
     p.add_argument("--bindings", help="bindings file for an OpenAPI export (default: DOC.bindings.yaml)")
     p.add_argument("--json", action="store_true", help="print JSON (one object per route) instead of a table")
+    p.add_argument("--wide", action="store_true",
+                   help="every column, uncut (identity source, IdP owner, hot-path cost, coupling, propagates); "
+                        f"by default the table fits {WIDTH} columns")
     template_args.add(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from gatepost.explain.explain import explain, render_table
+    from gatepost.explain.explain import COLUMNS, NARROW, explain, render_table
     from gatepost.explain.load import load_or_exit
 
     loaded = load_or_exit(args.config, args.bindings)
@@ -34,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
     rows = explain(loaded, catalog)
     if args.json:
         print(orjson.dumps([r.as_dict() for r in rows], option=orjson.OPT_INDENT_2).decode())
+    elif args.wide:
+        print(render_table(rows, COLUMNS), end="")
     else:
-        print(render_table(rows), end="")
+        print(render_table(rows, NARROW, WIDTH), end="")
+        print("(--wide: every column, uncut: identity source, IdP owner, hot-path cost, coupling, propagates)")
     return 0

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gatepost.authorizers.pending import PendingAuthorizer
+from gatepost.explain.allow_list import is_everyone, narrowed_by_allow_list
 from gatepost.explain.audit_pools import builtin_pool, pool_findings
 from gatepost.explain.finding import SEVERITIES, Finding, rank
 from gatepost.explain.load import Loaded
@@ -159,10 +160,11 @@ def policy_findings(api_name: str, policy: Mapping[str, Any] | None, has_iam_rou
     if not isinstance(policy, Mapping):
         return
     statements = policy.get("Statement") or []
-    for i, st in enumerate([statements] if isinstance(statements, Mapping) else statements):
-        principal = st.get("Principal")
-        star = principal == "*" or (isinstance(principal, Mapping) and principal.get("AWS") in ("*", ["*"]))
-        if st.get("Effect") == "Allow" and star and not st.get("Condition"):
+    statements = [statements] if isinstance(statements, Mapping) else statements
+    for i, st in enumerate(statements):
+        star = is_everyone(st.get("Principal"))
+        if st.get("Effect") == "Allow" and star and not st.get("Condition") \
+                and narrowed_by_allow_list(st, statements) is None:  # AWS's allow-list shape is fine
             yield Finding("high" if has_iam_routes else "medium", "policy.allow_star", api_name,
                           f"resource_policy.Statement[{i}]",
                           "the resource policy allows every principal without conditions"

@@ -7,7 +7,7 @@ effect for a sample request, and whether the route is public.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -95,11 +95,18 @@ COLUMNS = (("route", "ROUTE"), ("public", "PUBLIC"), ("authorizer", "AUTHORIZER"
            ("identity_source", "IDENTITY SOURCE"), ("owner", "IDP OWNER"), ("cost", "HOT-PATH COST"),
            ("coupling", "COUPLING"), ("propagates", "PROPAGATES"), ("requires", "REQUIRES"),
            ("api_key", "API KEY"), ("usage_plan", "USAGE PLAN"), ("resource_policy", "RESOURCE POLICY"))
+# `gatepost explain` without --wide: who gets in, in 120 columns (a public route says PUBLIC as its authorizer)
+NARROW = (("route", "ROUTE"), ("who", "AUTHORIZER"), ("kind", "KIND"), ("requires", "REQUIRES"),
+          ("key", "API KEY"), ("resource_policy", "RESOURCE POLICY"))
 
 
 def _cell(row: Row, key: str) -> str:
     if key == "public":
         return "PUBLIC" if row.public else "no"
+    if key == "who":
+        return "PUBLIC" if row.public else row.authorizer
+    if key == "key":
+        return "yes" if row.api_key != "-" else "-"
     if key == "requires":
         need = [f"scopes: {' '.join(row.scopes)}"] if row.scopes else []
         need += [f"groups: {' '.join(row.groups)}"] if row.groups else []
@@ -108,17 +115,39 @@ def _cell(row: Row, key: str) -> str:
     return str(getattr(row, key))
 
 
-def render_table(rows: Iterable[Row]) -> str:
-    """One block per API: a header line, then an aligned table."""
+def render_table(rows: Iterable[Row], columns: Sequence[tuple[str, str]] = COLUMNS, width: int | None = None) -> str:
+    """One block per API: a header line, then an aligned table of `columns`; with `width`, the widest
+    columns are cut (ending in "…") until every line fits."""
     out: list[str] = []
     by_api: dict[str, list[Row]] = {}
     for row in rows:
         by_api.setdefault(row.api, []).append(row)
     for api, api_rows in by_api.items():
         out.append(f"API {api} ({api_rows[0].flavour})")
-        cells = [[title for _, title in COLUMNS]] + [[_cell(r, key) for key, _ in COLUMNS] for r in api_rows]
-        widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+        cells = [[title for _, title in columns]] + [[_cell(r, key) for key, _ in columns] for r in api_rows]
+        widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+        if width is not None:  # the route and who may call it are cut last
+            floors = [min(w, 40) if key in ("route", "who", "kind") else len(title)
+                      for w, (key, title) in zip(widths, columns, strict=True)]
+            widths = fit(widths, floors, width - 2)
         for line in cells:
-            out.append("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+            out.append("  " + "  ".join(_cut(c, w).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
         out.append("")
     return "\n".join(out)
+
+
+def fit(widths: list[int], floors: list[int], width: int, gap: int = 2) -> list[int]:
+    """Narrow the widest column, one character at a time, until the columns and gaps fit in `width`
+    (never below its title, nor below 8)."""
+    widths = list(widths)
+    while sum(widths) + gap * (len(widths) - 1) > width:
+        shrinkable = [i for i, w in enumerate(widths) if w > max(floors[i], 8)]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
