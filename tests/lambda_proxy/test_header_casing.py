@@ -58,7 +58,13 @@ SENT = [
     ("X-Drop-Me", "1"),
     ("X-Forwarded-For", "198.51.100.7"),
 ]
-LEFT_OUT = {"x-gatepost-principal-id", "keep-alive", "connection", "x-drop-me", "x-forwarded-for"}
+LEFT_OUT = {"x-gatepost-principal-id", "keep-alive", "connection", "x-drop-me"}
+AWS_ADDED = {"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"}  # set by the gateway
+
+
+def client_part(headers: dict[str, Any]) -> dict[str, Any]:
+    """The event's headers without the ones API Gateway adds itself (checked on their own)."""
+    return {k: v for k, v in headers.items() if k.lower() not in AWS_ADDED}
 
 
 def send(gw: RunningGateway, path: str, headers: list[tuple[str, str]] = SENT) -> tuple[int, Any]:
@@ -91,11 +97,13 @@ def test_rest_proxy_event_keeps_the_clients_spelling(rest: RunningGateway) -> No
     status, out = send(rest, "/echo/7")
     assert status == 200, out
     event = out["event"]
-    assert event["headers"] == {"Host": "api.example.com", "Authorization": "Bearer mixed-case",
-                                "X-Custom-Header": "abc", "x-MiXeD": "two", "CONTENT-type": "text/plain"}
-    assert event["multiValueHeaders"] == {"Host": ["api.example.com"], "Authorization": ["Bearer mixed-case"],
-                                          "X-Custom-Header": ["abc"], "x-MiXeD": ["one", "two"],
-                                          "CONTENT-type": ["text/plain"]}
+    assert client_part(event["headers"]) == {"Host": "api.example.com", "Authorization": "Bearer mixed-case",
+                                             "X-Custom-Header": "abc", "x-MiXeD": "two", "CONTENT-type": "text/plain"}
+    assert event["headers"]["X-Forwarded-For"] == "127.0.0.1"  # the peer, as the gateway saw it
+    assert (event["headers"]["X-Forwarded-Proto"], event["headers"]["X-Forwarded-Port"]) == ("http", "80")
+    assert client_part(event["multiValueHeaders"]) == {
+        "Host": ["api.example.com"], "Authorization": ["Bearer mixed-case"], "X-Custom-Header": ["abc"],
+        "x-MiXeD": ["one", "two"], "CONTENT-type": ["text/plain"]}
     assert event["requestContext"]["authorizer"]["principalId"] == "caller-1"
 
 
@@ -107,11 +115,12 @@ def test_rest_request_authorizer_event_keeps_the_clients_spelling(rest: RunningG
     assert event["headers"]["Authorization"] == "Bearer mixed-case" and "authorization" not in event["headers"]
     assert event["headers"]["X-Custom-Header"] == "abc" and event["headers"]["x-MiXeD"] == "two"
     assert event["multiValueHeaders"]["x-MiXeD"] == ["one", "two"]
-    assert not {k for k in event["headers"] if k.lower() == "x-forwarded-for"}  # dropped by the server
+    # the client's X-Forwarded-For is not passed on: the gateway's own names the peer
+    assert [v for k, v in event["headers"].items() if k.lower() == "x-forwarded-for"] == ["127.0.0.1"]
     # the gateway read the identity source by name, whatever its spelling: a wrong token is still refused
     status, _ = send(rest, "/echo/8", [("Host", "h"), ("AUTHORIZATION", "Bearer other")])
     assert status == 401  # the function raised "Unauthorized"
-    assert casing_auth.EVENTS[-1]["headers"] == {"Host": "h", "AUTHORIZATION": "Bearer other"}
+    assert client_part(casing_auth.EVENTS[-1]["headers"]) == {"Host": "h", "AUTHORIZATION": "Bearer other"}
 
 
 def test_identity_and_hop_by_hop_headers_stay_out_whatever_their_spelling(rest: RunningGateway) -> None:
@@ -120,19 +129,20 @@ def test_identity_and_hop_by_hop_headers_stay_out_whatever_their_spelling(rest: 
     for part in ("headers", "multiValueHeaders"):
         names = {k.lower() for k in out["event"][part]}
         assert names.isdisjoint(LEFT_OUT), names & LEFT_OUT
-        assert "x-custom-header" in names
+        assert "x-custom-header" in names and names >= AWS_ADDED
+        assert "198.51.100.7" not in str(out["event"][part])  # the client's X-Forwarded-For is not trusted
 
 
 def test_rest_single_header_keeps_its_spelling(rest: RunningGateway) -> None:
     status, out = send(rest, "/open", [("Host", "h")])
-    assert status == 200 and out["event"]["headers"] == {"Host": "h"}
+    assert status == 200 and client_part(out["event"]["headers"]) == {"Host": "h"}
 
 
 def test_http_api_events_stay_lower_case() -> None:
     with run_gateway(HTTP, config_dir=HERE, engine="native") as gw:
         status, v2 = send(gw, "/echo/1")
         assert status == 200, v2
-        assert v2["event"]["headers"] == {"host": "api.example.com", "authorization": "Bearer mixed-case",
+        assert client_part(v2["event"]["headers"]) == {"host": "api.example.com", "authorization": "Bearer mixed-case",
                                           "x-custom-header": "abc", "x-mixed": "one,two", "content-type": "text/plain"}
         status, v1 = send(gw, "/v1/echo/1")
         assert status == 200, v1

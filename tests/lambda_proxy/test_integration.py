@@ -318,3 +318,28 @@ def test_concurrent_requests_all_answer(rest: RunningGateway) -> None:
     assert sorted(int(r.json()["event"]["pathParameters"]["id"]) for r in results) == list(range(64))
 
 
+
+
+def test_request_id_in_each_flavours_format_matches_the_answer_header(rest: RunningGateway,
+                                                                     http: RunningGateway) -> None:
+    import re
+
+    r = rest.get("/echo/1")
+    rest_id = r.json()["event"]["requestContext"]["requestId"]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", rest_id)
+    assert r.headers["x-amzn-requestid"] == rest_id
+    h = http.get("/echo/1")
+    http_id = h.json()["event"]["requestContext"]["requestId"]
+    assert re.fullmatch(r"[A-Za-z0-9+/]{15}=", http_id)  # like AWS's "JKJaXmPLvHcESHA="
+    assert h.headers["apigw-requestid"] == http_id
+
+
+def test_event_headers_carry_what_api_gateway_adds(rest: RunningGateway, http: RunningGateway) -> None:
+    sent = {"X-Forwarded-For": "6.6.6.6", "X-Amzn-Trace-Id": "Root=1-5e66d96f-7491f09aaaa79d18acf3d050"}
+    headers = rest.get("/echo/1", headers=sent).json()["event"]["headers"]
+    assert headers["X-Forwarded-For"] == "127.0.0.1"  # the caller as the gateway saw it, never the client's claim
+    assert (headers["X-Forwarded-Proto"], headers["X-Forwarded-Port"]) == ("http", str(rest.port))
+    assert headers["X-Amzn-Trace-Id"] == sent["X-Amzn-Trace-Id"]  # a valid trace id from the client is kept
+    v2 = http.get("/echo/1").json()["event"]["headers"]
+    assert v2["x-forwarded-for"] == "127.0.0.1" and v2["x-forwarded-port"] == str(http.port)
+    assert v2["x-amzn-trace-id"].startswith("Root=1-")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ IDENTITY_KEYS = (
 TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml",
               "application/x-www-form-urlencoded", "application/graphql")
 TEXT_SUFFIXES = ("+json", "+xml")
+# Headers API Gateway adds to every event (a client's own values are not passed on: the gateway sets them)
+FORWARDING = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 
 
 def rest_v1_event(req: GatewayRequest, match: Match, decision: Decision | None, *,
@@ -50,8 +53,11 @@ def rest_v1_event(req: GatewayRequest, match: Match, decision: Decision | None, 
     pairs = req.headers if headers is None else headers
     body, is_b64 = _v1_body(req, pairs, binary_media_types, match.api.flavour)
     event: dict[str, Any] = {"version": "1.0"} if match.api.flavour == "http" else {}
+    pairs = [(k, v) for k, v in pairs if k not in FORWARDING]
     if match.api.flavour == "rest":
-        pairs = client_cased(pairs, req.client_names)
+        pairs = [*client_cased(pairs, req.client_names), *aws_added(req, rest=True)]
+    else:
+        pairs = [*pairs, *aws_added(req, rest=False)]
     event.update({
         "resource": match.resource_path,
         "path": mounted(match, match.api_path),
@@ -73,7 +79,8 @@ def http_v2_event(req: GatewayRequest, match: Match, decision: Decision | None, 
                   headers: Headers | None = None) -> dict[str, Any]:
     """HTTP API payload 2.0. Empty optional parts (cookies, query, path parameters, stage variables,
     body, authorizer) are left out, as AWS leaves them out."""
-    pairs = req.headers if headers is None else headers
+    pairs = [(k, v) for k, v in (req.headers if headers is None else headers) if k not in FORWARDING]
+    pairs += aws_added(req, rest=False)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": match.route.route_key,
@@ -109,7 +116,7 @@ def _v1_context(req: GatewayRequest, match: Match, decision: Decision | None) ->
         "path": match.api_path if info.stage == "$default" else f"/{info.stage}{match.api_path}",
         "httpMethod": req.method,
         "stage": info.stage,
-        "requestId": req.request_id,
+        "requestId": event_request_id(req, match.api.flavour),
         "extendedRequestId": extended_request_id(req.request_id),
         "requestTime": clf_time(req.received_at),
         "requestTimeEpoch": epoch_ms(req.received_at),
@@ -158,7 +165,7 @@ def _v2_context(req: GatewayRequest, match: Match, decision: Decision | None) ->
         "domainPrefix": domain.split(".", 1)[0],
         "http": {"method": req.method, "path": mounted(match, match.raw_api_path), "protocol": PROTOCOL,
                  "sourceIp": req.source_ip, "userAgent": req.user_agent},
-        "requestId": req.request_id,
+        "requestId": event_request_id(req, "http"),
         "routeKey": match.route.route_key,
         "stage": info.stage,
         "time": clf_time(req.received_at),
@@ -274,8 +281,36 @@ def resource_id(match: Match) -> str:
 
 
 def extended_request_id(request_id: str) -> str:
-    """AWS's extendedRequestId looks like "BQGojGNSoAMFYQQ=": base64 of 10 bytes, here from the request id."""
-    return base64.b64encode(hashlib.sha1(request_id.encode()).digest()[:10]).decode("ascii")
+    """AWS's extendedRequestId looks like "BQGojGNSoAMFYQQ=": base64 of 11 bytes, here from the request id."""
+    return base64.b64encode(hashlib.sha1(request_id.encode()).digest()[:11]).decode("ascii")
+
+
+def event_request_id(req: GatewayRequest, flavour: str) -> str:
+    """The request id in each flavour's AWS format: REST a UUID (the gateway's own request id); HTTP APIs a
+    short base64 id like "JKJaXmPLvHcESHA=" (11 bytes, derived from the request id, so the access log's
+    UUID leads to it). The same value goes in the `x-amzn-RequestId` / `apigw-requestid` answer header."""
+    if flavour == "rest":
+        return req.request_id
+    return base64.b64encode(hashlib.sha256(req.request_id.encode()).digest()[:11]).decode("ascii")
+
+
+def aws_added(req: GatewayRequest, *, rest: bool) -> list[tuple[str, str]]:
+    """X-Forwarded-For/-Port/-Proto and X-Amzn-Trace-Id, as API Gateway adds them to every event: the
+    caller's address (after trusted proxies), the port and scheme it called, and a trace id (the client's
+    when it sent a valid one, as AWS keeps it). REST spells them as AWS's samples do; HTTP APIs lower-case."""
+    trace = req.header("x-amzn-trace-id") or ""
+    if not re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}(;.*)?", trace):
+        trace = trace_id(req)
+    host = req.host.rsplit("]", 1)[-1]
+    port = host.rsplit(":", 1)[1] if ":" in host else ("443" if req.scheme == "https" else "80")
+    values = (("X-Forwarded-For", req.source_ip), ("X-Forwarded-Port", port), ("X-Forwarded-Proto", req.scheme),
+              ("X-Amzn-Trace-Id", trace))
+    return [(k if rest else k.lower(), v) for k, v in values]
+
+
+def trace_id(req: GatewayRequest) -> str:
+    """An X-Ray trace id: `Root=1-` + the epoch seconds in 8 hex digits + 24 hex digits (from the request id)."""
+    return f"Root=1-{int(req.received_at):08x}-{hashlib.sha256(req.request_id.encode()).hexdigest()[:24]}"
 
 
 def clf_time(epoch: float) -> str:

@@ -22,7 +22,7 @@ from pydantic import Field
 from gatepost.config.base import StrictModel
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.integrations.base import Integration, Outbound
-from gatepost.integrations.events import accepts_binary, http_v2_event, rest_v1_event
+from gatepost.integrations.events import accepts_binary, event_request_id, http_v2_event, rest_v1_event
 from gatepost.integrations.lambda_pool import (
     Crashed,
     HandlerPool,
@@ -154,7 +154,7 @@ class LambdaProxyIntegration(Integration):
                 response.headers.append(("content-type", "application/json"))
             response.headers.append(("x-amzn-requestid", out.req.request_id))
         else:
-            response.headers.append(("apigw-requestid", out.req.request_id))
+            response.headers.append(("apigw-requestid", event_request_id(out.req, "http")))
         return response
 
     def _decodes(self, out: Outbound) -> bool:
