@@ -1,9 +1,10 @@
 """Two gateway instances x two workers (`gatepost serve --workers 2`, four processes) on one real Redis and
-one real Postgres: exact quotas across all four, API key changes reaching every worker of both, and an
-instance killed with SIGKILL losing nothing the docs promise (docs/operations.md)."""
+one real Postgres: exact quotas across all four, API key and IAM policy changes reaching every worker of
+both, and an instance killed with SIGKILL losing nothing the docs promise (docs/operations.md)."""
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -13,10 +14,17 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
+from iam_signing import botocore_send
+from idp_kit import APP, PASSWORD, POOL_ID, POOLS, allow_idp
 from keyed import keyed_config, new_key
 
+from gatepost.cli import main as cli_main
+from gatepost.iam.admin import IamAdmin, IssuedKey
+from gatepost.iam.crypto import SecretBox
+from gatepost.iam.model import USERS
 from gatepost.stores.postgres import PostgresCatalog
 from gatepost.usage.keys import KeyStore
 from gatepost.usage.limiter import day_of
@@ -24,11 +32,44 @@ from gatepost.usage.recorder import usage_of_key
 from support import run_redis, serve_process, wait_http
 
 LIMIT = 40
+MASTER_KEY = b"m" * 32
+IAM_API = """
+  iam:
+    base_path: /iam
+    api_id: abc123
+    account_id: "123456789012"
+    authorizers: {{sig: {{type: iam}}}}
+    routes: [{{route: "ANY /{{proxy+}}", authorizer: sig}}]
+    integration: {{http: "{upstream}"}}
+  pool:
+    base_path: /pool
+    authorizers: {{strict: {{type: user_pool, builtin: mobile, check_revocation: true}}}}
+    routes: [{{route: "GET /x", authorizer: strict}}]
+    integration: {{http: "{upstream}"}}
+  lam:
+    base_path: /lam
+    api_id: lam123
+    authorizers: {{flip: {{type: lambda, kind: token, function: "flip_auth:handler", result_ttl: 300}}}}
+    routes: [{{route: "GET /x", authorizer: flip}}]
+    integration: {{http: "{upstream}"}}
+"""
+# a TOKEN authorizer whose verdict is a file: cached results outlive a change of the file until a flush
+FLIP_AUTH = """
+from pathlib import Path
+
+def handler(event, context):
+    effect = (Path(__file__).parent / "verdict.txt").read_text().strip()
+    return {"principalId": "u", "policyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+"""
+INVOKE = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:*:*:abc123/*"}]}
 
 
 @contextmanager
 def instance(config: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    with serve_process(config, "--workers", "2", stdout=subprocess.DEVNULL) as (proc, port):
+    env = {"GATEPOST_MASTER_KEY": base64.b64encode(MASTER_KEY).decode()}
+    with serve_process(config, "--workers", "2", env=env, stdout=subprocess.DEVNULL) as (proc, port):
         yield proc, f"http://127.0.0.1:{port}"
 
 
@@ -40,11 +81,25 @@ def ready(url: str) -> None:
         time.sleep(0.1)
 
 
-def status(url: str, value: str) -> int:
+class Token(str):
+    """A bearer token for the Lambda authorizer's route."""
+
+
+class IdToken(str):
+    """An ID token of the built-in pool, for its route (revocation checked)."""
+
+
+def status(url: str, value: str | IssuedKey) -> int:
+    if isinstance(value, IssuedKey):
+        return botocore_send(value, "GET", url + "/iam/x").status_code
+    if isinstance(value, IdToken):
+        return requests.get(url + "/pool/x", headers={"authorization": f"Bearer {value}"}, timeout=10).status_code
+    if isinstance(value, Token):
+        return requests.get(url + "/lam/x", headers={"authorization": value}, timeout=10).status_code
     return requests.get(url + "/keyed", headers={"x-api-key": value}, timeout=10).status_code
 
 
-def propagated(urls: list[str], value: str, want: int, seconds: float = 15.0) -> float:
+def propagated(urls: list[str], value: str | IssuedKey, want: int, seconds: float = 15.0) -> float:
     """Seconds until 8 requests in a row to each instance (both workers, by the kernel's balancing) get `want`."""
     started = time.monotonic()
     for url in urls:
@@ -63,10 +118,17 @@ def test_two_instances_two_workers_each(tmp_path: Path, postgres_url: str, upstr
     _, disabled_value = new_key(catalog, "to-disable")
     _, rotated_value = new_key(catalog, "to-rotate")
     detached_id, detached_value = new_key(catalog, "to-detach")
+    iam = IamAdmin(catalog, SecretBox(MASTER_KEY))
+    iam.create_user("carol", "123456789012", now=time.time())
+    iam.attach_policy(USERS, "carol", "123456789012", "invoke", INVOKE)
+    carol = iam.create_access_key("carol", "123456789012", now=time.time())
     with run_redis(tmp_path) as redis:
         config = tmp_path / "gatepost.yaml"
-        config.write_text(keyed_config(upstream.url, counters=redis.url, limit=LIMIT)
-                          .replace("state: {", f"state: {{catalog: '{postgres_url}', "))
+        (tmp_path / "flip_auth.py").write_text(FLIP_AUTH)
+        (tmp_path / "verdict.txt").write_text("Allow")
+        config.write_text(POOLS + keyed_config(upstream.url, counters=redis.url, limit=LIMIT)
+                          .replace("state: {", f"state: {{catalog: '{postgres_url}', ")
+                          + IAM_API.format(upstream=upstream.url))
         with instance(config) as (a, url_a), instance(config) as (_, url_b):
             ready(url_a)
             ready(url_b)
@@ -85,6 +147,29 @@ def test_two_instances_two_workers_each(tmp_path: Path, postgres_url: str, upstr
             assert status(url_a, new_value) == status(url_b, new_value) == 200
             store.detach("gold", detached_id)
             took["detached"] = propagated([url_a, url_b], detached_value, 403)
+            assert status(url_a, carol) == status(url_b, carol) == 200
+            iam.detach_policy(USERS, "carol", "123456789012", "invoke")
+            took["IAM policy removed"] = propagated([url_a, url_b], carol, 403)
+            token = Token("t")
+            for url in (url_a, url_b):  # 40 new connections each: both workers of each instance cache it (300 s)
+                assert [status(url, token) for _ in range(40)] == [200] * 40
+            (tmp_path / "verdict.txt").write_text("Deny")
+            assert status(url_a, token) == status(url_b, token) == 200  # still the cached Allow
+            assert cli_main(["cache", "flush", "lam", "prod", "--config", str(config)]) == 0
+            took["authorizer cache flushed"] = propagated([url_a, url_b], token, 403)
+            # a session revoked through one instance is refused by every worker of both
+            iam.attach_policy(USERS, "carol", "123456789012", "idp", allow_idp())
+            cognito = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=url_a + "/_gatepost/idp",
+                                   aws_access_key_id=carol.access_key_id,
+                                   aws_secret_access_key=carol.secret_access_key)
+            cognito.admin_create_user(UserPoolId=POOL_ID, Username="dora", MessageAction="SUPPRESS")
+            cognito.admin_set_user_password(UserPoolId=POOL_ID, Username="dora", Password=PASSWORD, Permanent=True)
+            tokens = cognito.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=APP,
+                                           AuthParameters={"USERNAME": "dora", "PASSWORD": PASSWORD})
+            id_token = IdToken(tokens["AuthenticationResult"]["IdToken"])
+            assert status(url_a, id_token) == status(url_b, id_token) == 200
+            cognito.revoke_token(Token=tokens["AuthenticationResult"]["RefreshToken"], ClientId=APP)
+            took["token revoked"] = propagated([url_a, url_b], id_token, 401)
             print("propagation seconds (to 16 requests in a row):", took)
             # an instance killed outright: the other serves, the quota stays used, the report stays exact
             os.killpg(a.pid, signal.SIGKILL)
