@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from gatepost.config.base import StrictModel
 
 AUTH_FLOWS = ("USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH")
-OAUTH_FLOWS = ("client_credentials",)
+OAUTH_FLOWS = ("client_credentials", "code")
 _SCOPE = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")  # RFC 6749 scope-token
 _NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 
@@ -60,7 +60,10 @@ class ClientConfig(StrictModel):
                                   description="default: derived from the pool id and the client's name")
     generate_secret: bool = False
     auth_flows: list[str] = Field(default_factory=lambda: list(AUTH_FLOWS))
-    oauth_flows: list[Literal["client_credentials"]] = []
+    oauth_flows: list[Literal["client_credentials", "code"]] = []
+    callback_urls: list[str] = Field([], description="redirect_uri values the code flow may send codes to")
+    supported_identity_providers: list[str] = Field([], description="names under identity_providers: this client "
+                                                                    "may sign in through (the code flow)")
     scopes: list[str] = Field([], description="resource-server scopes the client may request (client_credentials)")
     user_scopes: list[str] = Field([], description="scopes added to user access tokens, as Cognito's OAuth flows "
                                                    "or a pre-token-generation trigger would")
@@ -69,7 +72,8 @@ class ClientConfig(StrictModel):
     @classmethod
     def _machine_clients_sign_in_no_users(cls, data: Any) -> Any:
         """A client_credentials client gets no user sign-in flows unless it names them."""
-        if isinstance(data, dict) and data.get("oauth_flows") and "auth_flows" not in data:
+        if isinstance(data, dict) and "client_credentials" in (data.get("oauth_flows") or []) \
+                and "auth_flows" not in data:
             return {**data, "auth_flows": []}
         return data
 
@@ -92,9 +96,12 @@ class ClientConfig(StrictModel):
 
     @model_validator(mode="after")
     def _machine(self) -> ClientConfig:
-        if self.oauth_flows and not self.generate_secret:
+        if "client_credentials" in self.oauth_flows and not self.generate_secret:
             raise ValueError("client_credentials needs a confidential client: set generate_secret: true")
-        if self.oauth_flows and not self.scopes:
+        if "code" in self.oauth_flows and not (self.callback_urls and self.supported_identity_providers):
+            raise ValueError("the code flow needs callback_urls (e.g. [https://app.example.com/callback]) and "
+                             "supported_identity_providers (names under identity_providers:)")
+        if "client_credentials" in self.oauth_flows and not self.scopes:
             raise ValueError("a client_credentials client needs `scopes` (resource-server scopes, e.g. payments/read)")
         return self
 
@@ -108,6 +115,26 @@ class GroupConfig(StrictModel):
 class ResourceServerConfig(StrictModel):
     identifier: str | None = Field(None, description="default: the resource server's name")
     scopes: list[str] = Field(min_length=1)
+
+
+class IdentityProviderConfig(StrictModel):
+    """An external OIDC provider users sign in through (Cognito's `identity_provider=` on /oauth2/authorize).
+
+    The pool is the provider's client: it sends users there (authorization code with PKCE, state and
+    nonce), takes the code back at `/_gatepost/idp/{pool_id}/oauth2/idpresponse`, verifies the ID token,
+    then creates or updates the user `{name}_{sub}` and issues its own tokens."""
+
+    type: Literal["OIDC"] = "OIDC"
+    issuer: str = Field(description="the provider's issuer URL (discovery at /.well-known/openid-configuration)")
+    client_id: str = Field(min_length=1, description="this pool's client id at the provider")
+    client_secret: str | None = Field(None, description="this pool's client secret there, e.g. ${CORP_SECRET}")
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "email"])
+    attribute_mapping: dict[str, str] = Field(default_factory=lambda: {"email": "email"},
+                                              description="pool attribute -> provider claim, e.g. "
+                                                          "{email: email, custom:tenant: tenant}")
+    groups_claim: str | None = Field(None, description="provider claim listing the user's groups")
+    group_mapping: dict[str, str] = Field({}, description="provider group -> pool group (needs groups_claim)")
+    allow_http: bool = Field(False, description="allow a plain-http issuer that is not on loopback")
 
 
 class UserPoolConfig(StrictModel):
@@ -126,6 +153,7 @@ class UserPoolConfig(StrictModel):
     hashing: HashingConfig = Field(default_factory=HashingConfig)
     token_validity: TokenValidityConfig = Field(default_factory=TokenValidityConfig)
     demo_user: DemoUserConfig | None = None
+    identity_providers: dict[str, IdentityProviderConfig] = {}
 
     @field_validator("groups")
     @classmethod
@@ -143,6 +171,19 @@ class UserPoolConfig(StrictModel):
             if unknown:
                 raise ValueError(f"client {name!r}: scopes {unknown} are not resource-server scopes "
                                  f"(declared: {sorted(known) or 'none'})")
+        for name, client in self.clients.items():
+            unknown = sorted(set(client.supported_identity_providers) - set(self.identity_providers))
+            if unknown:
+                raise ValueError(f"client {name!r}: supported_identity_providers {unknown} are not under "
+                                 f"identity_providers: (declared: {sorted(self.identity_providers) or 'none'})")
+        for name, idp in self.identity_providers.items():
+            unknown = sorted(set(idp.group_mapping.values()) - set(self.groups))
+            if unknown:
+                raise ValueError(f"identity provider {name!r}: group_mapping names groups {unknown} that are not "
+                                 "under groups:")
+            if idp.group_mapping and not idp.groups_claim:
+                raise ValueError(f"identity provider {name!r}: group_mapping needs groups_claim (the claim that "
+                                 "lists the user's groups at the provider)")
         if self.demo_user is not None:
             missing = [g for g in self.demo_user.groups if g not in self.groups]
             if missing:

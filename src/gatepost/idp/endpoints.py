@@ -5,6 +5,8 @@
     GET  /_gatepost/idp/{pool_id}/.well-known/openid-configuration
     GET  /_gatepost/idp/{pool_id}/.well-known/jwks.json
     POST /_gatepost/idp/{pool_id}/oauth2/token                 OAuth 2.0 token endpoint
+    GET  /_gatepost/idp/{pool_id}/oauth2/authorize             sign-in through an external provider (hosted.py)
+    GET  /_gatepost/idp/{pool_id}/oauth2/idpresponse           the provider's redirect back
 
 boto3's `cognito-idp` client works with `endpoint_url="http://HOST:PORT/_gatepost/idp"`. Nothing here is
 written to the access log; the `gatepost.idp` log has one line per call with its operation, status and
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from gatepost.idp import amz_json
 from gatepost.idp.admin_ops import ADMIN_OPERATIONS
 from gatepost.idp.errors import IdpError, internal_error, resource_not_found
+from gatepost.idp.hosted import HostedSignIn
 from gatepost.idp.oauth import OAuthError, TokenEndpoint
 from gatepost.idp.pool import IDP_PREFIX, Pool
 from gatepost.idp.registry import UserPools
@@ -41,6 +44,7 @@ class IdpEndpoints:
         self.pools = pools
         self.core = pools.core
         self.tokens = TokenEndpoint(pools.core)
+        self.hosted = HostedSignIn(pools)
         self.default_region = next(iter(pools.core.pools.values())).region
 
     async def handle(self, req: GatewayRequest) -> Response:
@@ -66,6 +70,10 @@ class IdpEndpoints:
             return json_response(200, keys, [("cache-control", "max-age=300")])
         if sub == "oauth2/token" and req.method == "POST":
             return await self.token(req, pool)
+        if sub == "oauth2/authorize" and req.method == "GET":
+            return await self.hosted.authorize(req, pool)
+        if sub == "oauth2/idpresponse" and req.method == "GET":
+            return await self.hosted.idpresponse(req, pool)
         return json_response(404, {"message": "Not Found"})
 
     # ---- the Cognito JSON protocol ------------------------------------------------------------------------
@@ -121,10 +129,13 @@ def discovery(pool: Pool) -> dict[str, Any]:
     for client in pool.clients.values():
         scopes.update(client.scopes, client.user_scopes)
     return {"issuer": pool.issuer, "jwks_uri": f"{pool.issuer}/.well-known/jwks.json",
-            "token_endpoint": f"{pool.issuer}/oauth2/token", "response_types_supported": ["token"],
+            "token_endpoint": f"{pool.issuer}/oauth2/token",
+            "authorization_endpoint": f"{pool.issuer}/oauth2/authorize",
+            "response_types_supported": ["code", "token"], "code_challenge_methods_supported": ["S256"],
             "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "grant_types_supported": ["client_credentials", "refresh_token"], "scopes_supported": sorted(scopes)}
+            "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+            "scopes_supported": sorted(scopes)}
 
 
 def mount(internal: dict[str, Callable[[GatewayRequest], Awaitable[Response]]], gateway: Gateway) -> None:

@@ -1,5 +1,6 @@
 """The OAuth 2.0 token endpoint (RFC 6749 section 3.2, Cognito's `/oauth2/token`):
-`client_credentials` for machine clients (resource-server scopes) and `refresh_token`.
+`client_credentials` for machine clients (resource-server scopes), `refresh_token`, and
+`authorization_code` for codes from sign-in through an external provider (hosted.py, PKCE).
 
 Client authentication: HTTP Basic (`client_secret_basic`) or `client_id`/`client_secret` in the form
 (`client_secret_post`); the secret is compared in constant time. Errors are RFC 6749's JSON
@@ -11,11 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import uuid
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 from gatepost.idp.core import IdpCore
 from gatepost.idp.errors import IdpError
+from gatepost.idp.hosted import redeem
 from gatepost.idp.pool import Client, Pool
 from gatepost.idp.tokens import machine_claims
 
@@ -79,6 +82,8 @@ class TokenEndpoint:
             return self._client_credentials(pool, client, params.get("scope"))
         if grant == "refresh_token":
             return self._refresh(pool, client, params.get("refresh_token"))
+        if grant == "authorization_code":
+            return self._code(pool, client, params)
         raise OAuthError("unsupported_grant_type")
 
     def _client_credentials(self, pool: Pool, client: Client, scope: str | None) -> dict[str, Any]:
@@ -92,6 +97,19 @@ class TokenEndpoint:
                                 validity=validity)
         log.info("idp.token pool=%s client=%s grant=client_credentials", pool.pool_id, client.client_id)
         return {"access_token": self.core.sign(pool, claims), "expires_in": validity, "token_type": "Bearer"}
+
+    def _code(self, pool: Pool, client: Client, params: dict[str, str]) -> dict[str, Any]:
+        """A code from hosted.py's flow: single use, same client and redirect_uri, PKCE verifier (RFC 7636)."""
+        if "code" not in client.oauth_flows:
+            raise OAuthError("unauthorized_client")
+        user = redeem(self.core, pool, client, params)
+        if user is None:
+            raise OAuthError("invalid_grant")
+        result = self.core.mint(pool, client, user, origin_jti=str(uuid.uuid4()),
+                                auth_time=int(self.core.clock.now()), with_refresh=True)
+        log.info("idp.token pool=%s client=%s grant=authorization_code", pool.pool_id, client.client_id)
+        return {"id_token": result["IdToken"], "access_token": result["AccessToken"],
+                "refresh_token": result["RefreshToken"], "expires_in": result["ExpiresIn"], "token_type": "Bearer"}
 
     def _refresh(self, pool: Pool, client: Client, token: str | None) -> dict[str, Any]:
         if "REFRESH_TOKEN_AUTH" not in client.auth_flows:

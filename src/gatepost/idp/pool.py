@@ -40,6 +40,8 @@ class Client:
     oauth_flows: frozenset[str]
     scopes: tuple[str, ...]  # resource-server scopes for client_credentials
     user_scopes: tuple[str, ...]  # added to user access tokens
+    callback_urls: tuple[str, ...] = ()  # the code flow's allowed redirect_uri values
+    providers: tuple[str, ...] = ()  # external identity providers the client may sign in through
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,8 @@ class Pool:
 
 def _client(pool_id: str, name: str, cfg: ClientConfig) -> Client:
     return Client(name, cfg.client_id or derived_client_id(pool_id, name), cfg.generate_secret,
-                  frozenset(cfg.auth_flows), frozenset(cfg.oauth_flows), tuple(cfg.scopes), tuple(cfg.user_scopes))
+                  frozenset(cfg.auth_flows), frozenset(cfg.oauth_flows), tuple(cfg.scopes), tuple(cfg.user_scopes),
+                  tuple(cfg.callback_urls), tuple(cfg.supported_identity_providers))
 
 
 def _group(name: str, cfg: GroupConfig) -> Group:

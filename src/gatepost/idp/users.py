@@ -21,6 +21,7 @@ from gatepost.stores.base import Catalog, Doc
 
 USERS = "idp_users"
 CONFIRMED, FORCE_CHANGE_PASSWORD = "CONFIRMED", "FORCE_CHANGE_PASSWORD"
+EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"  # a user signed in through an external identity provider (no password)
 STANDARD_ATTRIBUTES = frozenset({
     "address", "birthdate", "email", "email_verified", "family_name", "gender", "given_name", "locale",
     "middle_name", "name", "nickname", "phone_number", "phone_number_verified", "picture", "preferred_username",
@@ -113,6 +114,27 @@ class UserStore:
         attrs = check_attributes(pool, attributes)
         return self._update(pool, username, lambda d: {**d, "attributes": {**d.get("attributes", {}), **attrs},
                                                        "modified_at": now})
+
+    def upsert_external(self, pool: Pool, username: str, provider: str, subject: str,
+                        attributes: Mapping[str, str], groups: list[str] | None, *, now: float) -> Doc:
+        """Create or update a federated user `{provider}_{sub}`: attributes (and, when `groups` is given, its
+        groups) follow the provider at every sign-in, as Cognito's attribute mapping does. No password."""
+        attrs = check_attributes(pool, attributes)
+        link = {"provider": provider, "subject": subject}
+
+        def put(doc: Doc | None) -> Doc:
+            if doc is None:
+                doc = {"username": username, "sub": str(uuid.uuid4()), "attributes": {}, "enabled": True,
+                       "status": EXTERNAL_PROVIDER, "password": None, "groups": [], "created_at": now,
+                       "sessions": {}, "identity": link}
+            out = {**doc, "attributes": {**doc.get("attributes", {}), **attrs}, "modified_at": now}
+            if groups is not None:
+                out["groups"] = [g for g in groups if g in pool.groups]
+            return out
+
+        found = self.catalog.update(USERS, user_key(pool.pool_id, username), put)
+        assert found is not None
+        return found
 
     def set_enabled(self, pool: Pool, username: str, enabled: bool, *, now: float) -> Doc:
         return self._update(pool, username, lambda d: {**d, "enabled": enabled, "modified_at": now})
