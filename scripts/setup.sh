@@ -11,6 +11,7 @@ need() { command -v "$1" >/dev/null 2>&1 || apt_packages+=("$2"); }
 if [ "$want_test" = "test" ]; then
   need redis-server redis-server
   need curl curl
+  need node nodejs   # Node.js functions of SAM/CloudFormation templates (templates/node_functions.py)
   [ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || apt_packages+=(postgresql)
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then

@@ -67,19 +67,19 @@ def test_what_came_from_where(template: Path) -> None:
 def test_a_route_on_a_function_that_cannot_run_here_is_refused_by_name(template: Path) -> None:
     data = json.loads(template.read_text())
     data["Resources"]["GetOrder"]["Properties"]["Integration"]["Uri"]["Fn::Sub"][1]["F"] = \
-        {"Fn::GetAtt": ["Node", "Arn"]}
+        {"Fn::GetAtt": ["Java", "Arn"]}
     template.write_text(json.dumps(data))
     with pytest.raises(ConfigError) as exc:
         load_file(template)
     text = "\n".join(str(i) for i in exc.value.issues)
-    assert "function Node cannot run here: runtime nodejs20.x" in text
+    assert "function Java cannot run here: runtime java21" in text
     assert "Resources.GetOrder" in text  # the method whose integration names it
 
 
 def test_check_lists_the_refused_function_and_the_notes(template: Path, capsys: Any) -> None:
     assert cli("check", str(template)) == 0
     out = capsys.readouterr().out
-    assert "Node (AWS::Lambda::Function): refused: runtime nodejs20.x" in out
+    assert "Java (AWS::Lambda::Function): refused: runtime java21" in out
     assert "TokenAuth (AWS::Lambda::Function): served: runs in-process as .gatepost/inline/TokenAuth/index:handler" \
         in out
     assert "Widget (Custom::Widget): ignored" in out and "USER_SRP_AUTH" in out

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from template_kit import FIXTURES, copy_fixture, serve_template
@@ -70,3 +71,12 @@ def test_a_cdk_out_folder_with_two_stacks_names_them(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         load_file(folder)
     assert "OrdersStack.template.json, Other.template.json" in exc.value.issues[0].problem
+
+
+def test_local_layers_and_functions_without_code_uri_get_through_the_translator(template: Path, capsys: Any) -> None:
+    from template_kit import cli
+
+    assert cli("check", str(template)) == 0
+    out = capsys.readouterr().out
+    assert "Bare (AWS::Lambda::Function): served: runs in-process as ./bare:handler" in out
+    assert "(AWS::Lambda::LayerVersion): ignored: layers" in out

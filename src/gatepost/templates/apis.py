@@ -19,6 +19,7 @@ from typing import Any
 
 from gatepost.config.located import Loc, Located, place
 from gatepost.errors import ConfigError, ConfigIssue
+from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
 from gatepost.openapi.bindings import Bindings, FunctionBinding, IssuerBinding, UserPoolBinding
 from gatepost.openapi.convert import Imported, convert
 from gatepost.templates import raw_http, raw_rest
@@ -229,3 +230,8 @@ def _function_settings(imported: Imported, api_name: str, functions: Mapping[str
         fn = by_name.get(str(integ.get("function_name")))
         if integ.get("type") == "lambda" and fn is not None:
             integ["timeout_ms"] = min(int(integ.get("timeout_ms", 29_000)), fn.timeout_ms)
+            fields = INTEGRATION_KINDS["lambda"].model.model_fields
+            if "environment" in fields and fn.runtime == "python":
+                integ["environment"] = dict(fn.environment)
+            if "memory_mb" in fields:
+                integ["memory_mb"] = max(128, fn.memory_mb)

@@ -51,6 +51,9 @@ def default_fate(logical_id: str, rtype: str, resource: Mapping[str, Any]) -> Fa
                                                 "gateway's request path")
     if rtype.startswith("AWS::IAM::"):
         return Fate(logical_id, rtype, IGNORED, _iam_detail(resource))
+    if rtype in ("AWS::CloudFormation::Stack", "AWS::Serverless::Application"):
+        return Fate(logical_id, rtype, REFUSED, "a nested stack is not read: serve its template on its own, and give "
+                                                "this one its outputs with --parameter-overrides")
     if rtype.startswith(("AWS::ApiGateway::", "AWS::ApiGatewayV2::")):
         return Fate(logical_id, rtype, REFUSED, "not read by this version of the template import: what it "
                                                 "configures is not enforced")

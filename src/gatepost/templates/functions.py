@@ -1,11 +1,13 @@
-"""`AWS::Lambda::Function` resources (SAM's functions after the transform) -> handlers run in-process.
+"""`AWS::Lambda::Function` resources (SAM's functions after the transform) -> handlers the gateway runs.
 
-Python runtimes only, from a local folder: SAM's `CodeUri` (mapped back from the transform's placeholder),
-a CDK asset folder (`Metadata: aws:asset:path`, as SAM CLI reads it) or inline `Code.ZipFile`. The
-handler `app.lambda_handler` in folder `src/` becomes the native spec `src/app:lambda_handler` (the folder
-is the code root, as /var/task on Lambda). `Timeout` bounds each call; `Environment.Variables` are set in
-the gateway's process, where in-process functions share one environment (two functions setting one
-variable differently are refused). Other runtimes and container images are refused by name.
+Python runtimes in-process, Node.js runtimes through `node` (node_functions.py), from a local folder:
+SAM's `CodeUri` (mapped back from the transform's placeholder), a CDK asset folder (`Metadata:
+aws:asset:path`, as SAM CLI reads it) or inline `Code.ZipFile`. The handler `app.lambda_handler` in folder
+`src/` becomes the native spec `src/app:lambda_handler` (the folder is the code root, as /var/task on
+Lambda). `Timeout` bounds each call; `Environment.Variables` go to the Lambda integration and are set in
+the gateway's process for authorizers, where in-process functions share one environment (two Python
+functions setting one variable differently are refused; a Node.js function's are its process's own).
+Other runtimes and container images are refused by name.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gatepost.templates import identities
+from gatepost.templates import identities, node_functions
 from gatepost.templates.intrinsics import Resolver, included
 from gatepost.templates.sam import local_folder
 
@@ -32,6 +34,7 @@ class Function:
     name: str
     handler: str | None = None  # the native "FOLDER/module:attr", None when refused
     refused: str = ""  # why it cannot run here, with the fix
+    runtime: str = "python"  # python | nodejs
     timeout_ms: int = DEFAULT_TIMEOUT * 1000
     memory_mb: int = 128
     environment: dict[str, str] = field(default_factory=dict)
@@ -52,8 +55,7 @@ def collect(resolver: Resolver, template_dir: Path, local_code: Mapping[str, str
         _runtime(fn, props, resource, template_dir, local_code)
         fn.timeout_ms = int(props.get("Timeout", DEFAULT_TIMEOUT)) * 1000
         fn.memory_mb = int(props.get("MemorySize", 128))
-        variables = (props.get("Environment") or {}).get("Variables") or {}
-        fn.environment = {str(k): str(v) for k, v in variables.items()}
+        fn.environment = _variables(props)
         out[logical_id] = fn
     return out
 
@@ -62,25 +64,41 @@ def _runtime(fn: Function, props: Mapping[str, Any], resource: Mapping[str, Any]
              local_code: Mapping[str, str]) -> None:
     runtime = str(props.get("Runtime", ""))
     if props.get("PackageType") == "Image" or "ImageUri" in (props.get("Code") or {}):
-        fn.refused = "a container-image function: Gatepost runs Python functions in-process, without Docker; " \
+        fn.refused = "a container-image function: Gatepost runs Python and Node.js functions without Docker; " \
                      "serve it behind an HTTP integration instead"
         return
-    if not runtime.startswith("python"):
-        fn.refused = f"runtime {runtime or '(none)'} is not run here (Python runtimes only, in-process); " \
+    node = runtime.startswith("nodejs")
+    if not runtime.startswith("python") and not node:
+        fn.refused = f"runtime {runtime or '(none)'} is not run here (Python in-process, Node.js with `node`); " \
                      "serve it behind an HTTP integration instead"
         return
-    folder = _folder(fn, props, resource, template_dir, local_code)
+    if node and not node_functions.available():
+        fn.refused = f"runtime {runtime} needs `node` on PATH (apt-get install nodejs)"
+        return
     handler = str(props.get("Handler", ""))
     module, dot, attr = handler.rpartition(".")
     if not dot or not module or not attr:
         fn.refused = f"Handler {handler!r} is not module.function"
         return
-    if folder is not None:
+    folder = _folder(fn, props, resource, template_dir, local_code, ".js" if node else ".py")
+    if folder is None:
+        return
+    if node:
+        root = str((template_dir / folder).resolve())
+        fn.handler = node_functions.register(node_functions.NodeSpec(
+            root, handler, fn.name, tuple(sorted(_variables(props).items()))))
+        fn.runtime = "nodejs"
+    else:
         fn.handler = f"{folder}/{module.replace('/', '.')}:{attr}"
 
 
+def _variables(props: Mapping[str, Any]) -> dict[str, str]:
+    variables = (props.get("Environment") or {}).get("Variables") or {}
+    return {str(k): str(v) for k, v in variables.items()}
+
+
 def _folder(fn: Function, props: Mapping[str, Any], resource: Mapping[str, Any], template_dir: Path,
-            local_code: Mapping[str, str]) -> str | None:
+            local_code: Mapping[str, str], suffix: str) -> str | None:
     code = props.get("Code") or {}
     found = local_folder(code, local_code)
     metadata = resource.get("Metadata") or {}
@@ -88,7 +106,8 @@ def _folder(fn: Function, props: Mapping[str, Any], resource: Mapping[str, Any],
         # absolute: `gatepost serve cdk.out` reads the template inside the folder it names
         found = str((template_dir / str(metadata[ASSET_PATH])).resolve())
     if found is None and isinstance(code, Mapping) and isinstance(code.get("ZipFile"), str):
-        found = _write_inline(fn, str(code["ZipFile"]), str(props.get("Handler", "index.handler")), template_dir)
+        found = _write_inline(fn, str(code["ZipFile"]), str(props.get("Handler", "index.handler")), template_dir,
+                              suffix)
     if found is None:
         fn.refused = "its code is not in a local folder (S3 or none): give the function a local CodeUri " \
                      "(SAM) or run it from a CDK cdk.out folder"
@@ -100,11 +119,11 @@ def _folder(fn: Function, props: Mapping[str, Any], resource: Mapping[str, Any],
     return found.rstrip("/") or "."
 
 
-def _write_inline(fn: Function, source: str, handler: str, template_dir: Path) -> str:
-    """Inline `ZipFile` code is written to .gatepost/inline/<LogicalId>/<module>.py next to the template."""
+def _write_inline(fn: Function, source: str, handler: str, template_dir: Path, suffix: str) -> str:
+    """Inline `ZipFile` code is written to .gatepost/inline/<LogicalId>/<module>.py (.js) next to the template."""
     folder = Path(INLINE_FOLDER) / fn.logical_id
     module = handler.rpartition(".")[0] or "index"
-    target = template_dir / folder / f"{module.replace('.', '/')}.py"
+    target = template_dir / folder / f"{module.replace('.', '/')}{suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.is_file() or target.read_text(encoding="utf-8") != source:
         target.write_text(source, encoding="utf-8")

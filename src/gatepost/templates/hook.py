@@ -143,7 +143,7 @@ def _apply_environment(functions: Mapping[str, functions_mod.Function], located:
     chosen: dict[str, tuple[str, str]] = {}
     issues = []
     for fn in functions.values():
-        if fn.handler is None:
+        if fn.handler is None or fn.runtime != "python":
             continue
         for key, value in fn.environment.items():
             other = chosen.setdefault(key, (value, fn.logical_id))
@@ -176,7 +176,7 @@ def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, fu
         elif logical_id in functions:
             fn = functions[logical_id]
             fates.append(Fate(logical_id, rtype, SERVED if fn.handler else "refused",
-                              f"runs in-process as {fn.handler} (timeout {fn.timeout_ms} ms)" if fn.handler
+                              _how_it_runs(fn) if fn.handler
                               else fn.refused))
         elif rtype == roles_mod.ROLE and identities.name_of(logical_id, resource) in roles:
             role = identities.name_of(logical_id, resource)
@@ -200,6 +200,12 @@ def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, fu
     counts = summary(fates)
     lines.append("resources: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     return lines
+
+
+def _how_it_runs(fn: functions_mod.Function) -> str:
+    if fn.runtime == "nodejs":
+        return f"runs with node (its own process) (timeout {fn.timeout_ms} ms)"
+    return f"runs in-process as {fn.handler} (timeout {fn.timeout_ms} ms)"
 
 
 def _api_target(resource: Mapping[str, Any]) -> str | None:
