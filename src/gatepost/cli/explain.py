@@ -44,4 +44,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_table(rows, NARROW, WIDTH), end="")
         print("(--wide: every column, uncut: identity source, IdP owner, hot-path cost, coupling, propagates)")
+        for name, api in loaded.config.apis.items():
+            for item in api.not_imported:  # a partial import's refusals (gatepost import --accept-partial)
+                print(f"NOT CONVERTED (API {name}) {item}")
     return 0

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from gatepost.config.located import Loc
+from gatepost.openapi.fates import Path as Loc
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 ANY_METHOD = "x-amazon-apigateway-any-method"
 DEFAULT_PATH = "/$default"
+INTEGRATION = "x-amazon-apigateway-integration"
 _EXECUTE_API_HOST = re.compile(r"^(?:https?://)?([a-z0-9]+)\.execute-api\.([a-z0-9-]+)\.amazonaws\.com", re.I)
 _ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]+):(\d{12}):")
 
@@ -51,6 +51,10 @@ class Document:
         self.swagger2 = "swagger" in data and "openapi" not in data
 
     @property
+    def version(self) -> str:
+        return f"Swagger {self.data.get('swagger')}" if self.swagger2 else f"OpenAPI {self.data.get('openapi')}"
+
+    @property
     def title(self) -> str:
         info = self.data.get("info")
         return str(info.get("title", "api")) if isinstance(info, Mapping) else "api"
@@ -78,6 +82,20 @@ class Document:
                     yield Operation(key.upper(), str(path), op, ("paths", path, key))
                 elif key == ANY_METHOD and isinstance(op, Mapping):
                     yield Operation("ANY", str(path), op, ("paths", path, key))
+
+    def integration_of(self, op: Operation) -> tuple[Any, Loc]:
+        """The operation's integration and its place: a `$ref` to components/x-amazon-apigateway-integrations
+        (the form AWS exports shared integrations in) is followed; (None, the operation's place) if absent."""
+        at: Loc = (*op.loc, INTEGRATION)
+        integ = op.op.get(INTEGRATION)
+        ref = integ.get("$ref") if isinstance(integ, Mapping) else None
+        if not isinstance(ref, str):
+            return integ, at
+        parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in ref.removeprefix("#/").split("/"))
+        node: Any = self.data
+        for part in parts:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        return (node, parts) if ref.startswith("#/") and node is not None else (None, at)
 
     def security_of(self, op: Operation) -> Any:
         """The operation's `security` (an empty list overrides the document's), else the document's."""

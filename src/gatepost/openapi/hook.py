@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from gatepost.config.located import Loc, Located, place
-from gatepost.errors import ConfigIssue
+from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.openapi import bindings as bindings_file
+from gatepost.openapi.context import ImportOptions
 from gatepost.openapi.convert import Imported, convert
+from gatepost.openapi.fates import Report
 
 log = logging.getLogger("gatepost.openapi")
 
@@ -46,10 +48,27 @@ class ImportedLocated(Located):
         return ConfigIssue(f"{self.file}:{line}" if line else self.file, where, problem, fix)
 
 
-def import_located(doc: Located, env: Mapping[str, str], bindings: str | Path | None = None,
-                   ) -> tuple[Imported, ImportedLocated]:
+def refusals(report: Report, doc: Located) -> list[ConfigIssue]:
+    """Each refused element as a config issue: file:line, its JSON pointer, why, and how to fix it."""
+    out = []
+    for element in report.refused:
+        line = doc.line(element.path)
+        out.append(ConfigIssue(f"{doc.file}:{line}" if line else doc.file, element.pointer or "(document)",
+                               element.detail, element.fix))
+    return out
+
+
+def load_bindings(doc: Located, env: Mapping[str, str], bindings: str | Path | None) -> bindings_file.Bindings:
     found, _ = bindings_file.load(doc.file, doc.data, bindings, env)
-    imported = convert(doc.data, doc, found)
+    return found
+
+
+def import_located(doc: Located, env: Mapping[str, str], bindings: str | Path | None = None,
+                   options: ImportOptions = ImportOptions()) -> tuple[Imported, ImportedLocated]:
+    """Raises ConfigError with every refused element, unless `options.accept_partial`."""
+    imported = convert(doc.data, load_bindings(doc, env, bindings), options)
+    if imported.report.refused and not options.accept_partial:
+        raise ConfigError(refusals(imported.report, doc))
     return imported, ImportedLocated(doc, imported.origins)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from gatepost.config.compile import compile_gateway
 from gatepost.config.load import validation_issues
 from gatepost.config.located import Located
 from gatepost.config.models import GatewayConfig
-from gatepost.errors import ConfigError
+from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.services import Services
 
 
@@ -37,9 +38,14 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def dump(config: dict[str, Any], source: str) -> str:
+def dump(config: dict[str, Any], source: str, unconverted: Sequence[ConfigIssue] = ()) -> str:
     header = (f"# Imported by `gatepost import` from {source}. Edit freely: this is a native gatepost.yaml.\n"
               "# Routes marked `public: true` had no authorization in the export: anyone may call them.\n")
+    if unconverted:
+        header += (f"#\n# PARTIAL IMPORT (--accept-partial): {len(unconverted)} element(s) of {source} were NOT "
+                   "converted;\n# routes with a refused part are left out. `gatepost explain` lists them too.\n")
+        for issue in unconverted:
+            header += f"#   NOT CONVERTED {issue.file} {issue.place}: {issue.problem}\n"
     body = yaml.dump(config, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=120,
                      allow_unicode=True)
     return header + body
