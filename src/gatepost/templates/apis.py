@@ -163,10 +163,10 @@ def _import(logical_id: str, rtype: str, props: Mapping[str, Any], resolver: Res
     bindings = _bindings(api, functions, pools)
     body_located: Located = SynthesizedLocated(located, origins, original) if origins else \
         BodyLocated(located, logical_id, body, original)
-    try:
-        imported = convert(body, body_located, bindings)
-    except ConfigError as exc:
-        raise ConfigError([*exc.issues, *_refusals(functions, body)]) from None
+    imported = convert(body, bindings)  # every element of the Body gets a fate; refusals fail the template
+    refused = [body_located.issue(e.path, e.detail, e.fix) for e in imported.report.refused]
+    if refused:
+        raise ConfigError([*refused, *_refusals(functions, body)])
     _builtin_pools(imported, logical_id, pools)
     _function_settings(imported, logical_id, functions)
     return Api(logical_id, imported, api_id, body_located)

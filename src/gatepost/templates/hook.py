@@ -195,7 +195,6 @@ def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, fu
     lines = [f.line() for f in fates]
     lines += [f"note: {n}" for n in [*pools.notes, *plans.notes]]
     for served in found.apis.values():
-        lines += [f"note: {served.name}: {n}" for n in served.imported.notes]
         lines += [f"PUBLIC: {served.name}: {route}" for route in served.imported.public]
     counts = summary(fates)
     lines.append("resources: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
