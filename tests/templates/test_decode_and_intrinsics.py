@@ -43,6 +43,8 @@ Resources:
     Type: AWS::Cognito::UserPoolClient
   Role:
     Type: AWS::IAM::Role
+  Shared:
+    Type: AWS::CloudFormation::Stack
 """
 
 
@@ -68,6 +70,7 @@ def _resolver(overrides: dict[str, str] | None = None) -> Resolver:
     ({"Fn::FindInMap": ["Regions", {"Ref": "AWS::Region"}, "Short"]}, "use1"),
     ({"Ref": "Client"}, "client"),
     ({"Fn::ImportValue": "SharedArn"}, "arn:shared"),
+    ({"Fn::GetAtt": ["Shared", "Outputs.SharedArn"]}, "arn:shared"),  # a nested stack's output
 ])
 def test_intrinsics(expr: Any, expected: Any) -> None:
     resolved = _resolver({"SharedArn": "arn:shared"}).resolve({"v": expr})
@@ -91,6 +94,7 @@ def test_sam_cli_override_syntax() -> None:
     ({"Ref": "Nope"}, "Ref Nope: no parameter"),
     ({"Fn::GetAtt": ["Nope", "Arn"]}, "no resource Nope"),
     ({"Fn::ImportValue": "Other"}, "--parameter-overrides Other=VALUE"),
+    ({"Fn::GetAtt": ["Shared", "Outputs.PoolArn"]}, "--parameter-overrides PoolArn=VALUE"),
     ({"Fn::Cidr": ["10.0.0.0/16", 2, 8]}, "Fn::Cidr is not supported"),
     ({"Fn::If": ["Missing", 1, 2]}, "condition 'Missing' is not declared"),
 ])

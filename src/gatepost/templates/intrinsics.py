@@ -2,7 +2,8 @@
 
 `Ref`, `Fn::GetAtt`, `Fn::Sub` (both forms, `${!Literal}`), `Fn::Join`, `Fn::Select`, `Fn::Split`,
 `Fn::If` with `Conditions` (`Fn::Equals`, `Fn::And`, `Fn::Or`, `Fn::Not`, `Condition`), `Fn::FindInMap`,
-`Fn::Base64`, `Fn::GetAZs`, `Fn::ImportValue` (the value given with `--parameter-overrides EXPORT=VALUE`),
+`Fn::Base64`, `Fn::GetAZs`, `Fn::ImportValue` and a nested stack's `Outputs.NAME` (the value given with
+`--parameter-overrides NAME=VALUE`),
 `Fn::Length` and `Fn::ToJsonString` (AWS::LanguageExtensions), pseudo parameters and `AWS::NoValue`.
 Anything else is refused with its place, never passed on as a dict that later code would misread.
 """
@@ -23,6 +24,9 @@ from gatepost.templates.parameters import Parameters
 
 _SUB = re.compile(r"\$\{([^}]*)\}")
 _CONDITION_FNS = ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition")
+
+
+NESTED_STACKS = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
 
 
 class _NoValue:
@@ -131,6 +135,12 @@ class Resolver:
         if not isinstance(resource, Mapping):
             raise self.fail(loc, f"Fn::GetAtt {logical_id}.{attribute}: no resource {logical_id}",
                             "correct the logical id")
+        if resource.get("Type") in NESTED_STACKS and attribute.startswith("Outputs."):
+            output = attribute.removeprefix("Outputs.")
+            if output in self.params.extra:
+                return self.params.extra[output]
+            raise self.fail(loc, f"Fn::GetAtt {logical_id}.{attribute}: a nested stack's output has no local value",
+                            f"run with --parameter-overrides {output}=VALUE")
         value = identities.get_att(logical_id, resource, attribute, self.params.pseudo)
         if value is None:
             raise self.fail(loc, f"Fn::GetAtt {logical_id}.{attribute}: a {resource.get('Type')} attribute that "
