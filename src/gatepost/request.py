@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, unquote
 
@@ -125,3 +127,12 @@ class GatewayRequest:
 
 def decode_path(raw_path: str) -> str:
     return unquote(raw_path)
+
+
+def flavour_request_id(request_id: str, flavour: str) -> str:
+    """The request id in each flavour's AWS format: REST a UUID (the gateway's own request id, as in its
+    access log); HTTP APIs a short base64 id like "JKJaXmPLvHcESHA=" (11 bytes derived from that UUID).
+    REST answers carry it in `x-amzn-RequestId`, HTTP APIs in `apigw-requestid`."""
+    if flavour == "rest":
+        return request_id
+    return base64.b64encode(hashlib.sha256(request_id.encode()).digest()[:11]).decode("ascii")

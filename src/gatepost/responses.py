@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import orjson
 
 from gatepost.errors import HTTP_DEFAULTS, REST_DEFAULTS, GatewayError, ResponseType
-from gatepost.request import GatewayRequest
+from gatepost.request import GatewayRequest, flavour_request_id
 from gatepost.response import Response
 
 _VAR = re.compile(r"\$(context\.error\.messageString|context\.error\.message|context\.error\.responseType"
@@ -45,8 +45,9 @@ class GatewayResponses:
         override = self.overrides.get(err.type) or self.overrides.get(
             "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX")
         headers = [("content-type", "application/json"), ("x-amzn-errortype", default.error_type)]
-        if req is not None:
-            headers.append(("x-amzn-requestid", req.request_id))
+        if req is not None:  # REST: x-amzn-RequestId; HTTP APIs: apigw-requestid, in its own id format (AWS)
+            headers.append(("x-amzn-requestid" if self.flavour == "rest" else "apigw-requestid",
+                            flavour_request_id(req.request_id, self.flavour)))
         if err.headers:  # a raiser's header replaces a default of the same name (e.g. x-amzn-ErrorType)
             extra = [(k.lower(), v) for k, v in err.headers.items()]
             headers = [(k, v) for k, v in headers if k not in {n for n, _ in extra}] + extra
@@ -71,7 +72,7 @@ class GatewayResponses:
             if name == "context.error.responseType":
                 return str(type_)
             if name == "context.requestId":
-                return req.request_id if req else ""
+                return flavour_request_id(req.request_id, self.flavour) if req else ""
             if name == "context.stage":
                 return self.stage
             return self.stage_variables.get(name.split(".", 1)[1], "")

@@ -332,6 +332,9 @@ def test_request_id_in_each_flavours_format_matches_the_answer_header(rest: Runn
     http_id = h.json()["event"]["requestContext"]["requestId"]
     assert re.fullmatch(r"[A-Za-z0-9+/]{15}=", http_id)  # like AWS's "JKJaXmPLvHcESHA="
     assert h.headers["apigw-requestid"] == http_id
+    failed = http.get("/boom")  # the gateway's own answers too: apigw-requestid, in the HTTP API format
+    assert failed.status_code == 500 and re.fullmatch(r"[A-Za-z0-9+/]{15}=", failed.headers["apigw-requestid"])
+    assert "x-amzn-requestid" not in failed.headers
 
 
 def test_event_headers_carry_what_api_gateway_adds(rest: RunningGateway, http: RunningGateway) -> None:

@@ -20,6 +20,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from gatepost.request import flavour_request_id
+
 if TYPE_CHECKING:
     from gatepost.decision import Decision
     from gatepost.matching import Match
@@ -286,12 +288,8 @@ def extended_request_id(request_id: str) -> str:
 
 
 def event_request_id(req: GatewayRequest, flavour: str) -> str:
-    """The request id in each flavour's AWS format: REST a UUID (the gateway's own request id); HTTP APIs a
-    short base64 id like "JKJaXmPLvHcESHA=" (11 bytes, derived from the request id, so the access log's
-    UUID leads to it). The same value goes in the `x-amzn-RequestId` / `apigw-requestid` answer header."""
-    if flavour == "rest":
-        return req.request_id
-    return base64.b64encode(hashlib.sha256(req.request_id.encode()).digest()[:11]).decode("ascii")
+    """`requestContext.requestId`: REST a UUID, HTTP APIs a short id (request.flavour_request_id)."""
+    return flavour_request_id(req.request_id, flavour)
 
 
 def aws_added(req: GatewayRequest, *, rest: bool) -> list[tuple[str, str]]:
