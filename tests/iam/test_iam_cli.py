@@ -139,8 +139,11 @@ def test_example_first_start_creates_demo_principals(tmp_path: Path, upstream: U
     printed = capsys.readouterr().out
     found = dict(re.findall(r"export (\w+)=(\S+)", printed))
     assert "curl --aws-sigv4" in printed and "botocore" in printed and "assume-role gatepost-demo-internal" in printed
-    create_demo_principals(config, example)
-    assert capsys.readouterr().out == ""  # only on the first start
+    create_demo_principals(config, example)  # a later start: nothing new, how to get credentials again
+    again = capsys.readouterr().out
+    assert "shown only this once" not in again and "exist (the secret was shown at the first start)" in again
+    assert "iam assume-role gatepost-demo-internal --session-name me --format env --config" in again
+    assert "iam create-access-key gatepost-demo --format env --config" in again
     key = IssuedKey(found["AWS_ACCESS_KEY_ID"], found["AWS_SECRET_ACCESS_KEY"])
     text = (example / "gatepost.yaml").read_text().replace("http://127.0.0.1:9000", upstream.url)
     text = re.sub(r"sidecars:\n(  .*\n|    .*\n)+", "", text)

@@ -31,8 +31,10 @@ def test_demo_user_is_created_once_and_the_printed_commands_work(tmp_path: Path,
     curl = next(line for line in out.splitlines() if "or: curl" in line)
     body = shlex.split(curl)[-1]  # the JSON body of the printed InitiateAuth call
     assert "GET /me (200)" in out and "GET /me/admin (403: groups admins only)" in out
-    create_demo_users(config, example)  # later starts: nothing new, nothing printed
-    assert capsys.readouterr().out == ""
+    create_demo_users(config, example)  # later starts: nothing new, how to sign in again
+    again = capsys.readouterr().out
+    assert "shown only this once" not in again and "demo user 'alice' of the built-in pool 'mobile' exists" in again
+    assert "users set-password alice --pool mobile --password-stdin --config" in again
     text = (example / "gatepost.yaml").read_text().replace("http://127.0.0.1:9000", upstream.url)
     catalog = SqliteCatalog(example / ".gatepost" / "payments.db")
     try:

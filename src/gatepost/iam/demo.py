@@ -1,10 +1,12 @@
 """The first-start hook for examples: for every `type: iam` authorizer with `demo: true`, create (once) a
 demo user with an access key and a demo role, both allowed to invoke that authorizer's routes, and print
-the user's credentials and how to sign a request with curl and botocore. Nothing happens on later starts."""
+the user's credentials and how to sign a request with curl and botocore. A later start says how to get
+credentials again (the role's temporary ones, or a new key)."""
 
 from __future__ import annotations
 
 import re
+import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,16 @@ def _print(config: Any, key_id: str, secret: str, role: str, routes: list[tuple[
           f"--format env --config {config_dir / 'gatepost.yaml'}", flush=True)
 
 
+def _print_again(role: str, config_dir: Path) -> None:
+    """A later start: the secret is not kept in the clear, so say how to get credentials again."""
+    config = shlex.quote(str(config_dir / "gatepost.yaml"))
+    print(f"gatepost: demo IAM user {DEMO_USER!r} and role {role!r} exist (the secret was shown at the first "
+          "start). Credentials again, temporary ones for the role:\n"
+          f"  eval \"$({command_name()} iam assume-role {role} --session-name me --format env --config {config})\"\n"
+          "  (then sign with -H \"x-amz-security-token: $AWS_SESSION_TOKEN\"), or a new key for the user:\n"
+          f"  {command_name()} iam create-access-key {DEMO_USER} --format env --config {config}", flush=True)
+
+
 def create_demo_principals(config: Any, config_dir: Path) -> None:
     from gatepost.config.compile import api_info
 
@@ -63,11 +75,14 @@ def create_demo_principals(config: Any, config_dir: Path) -> None:
         for api_name, api, auth_name in wanted:
             info = api_info(api_name, api)
             routes = route_resources(api, info.api_id, info.stage, auth_name)
-            if not routes or catalog.get(USERS, principal_key(api.account_id, DEMO_USER)) is not None:
+            if not routes:
+                continue
+            role = f"gatepost-demo-{auth_name}"
+            if catalog.get(USERS, principal_key(api.account_id, DEMO_USER)) is not None:
+                _print_again(role, config_dir)
                 continue
             document = {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": [arn for _, _, arn in routes]}]}
-            role = f"gatepost-demo-{auth_name}"
             try:
                 now = time.time()
                 admin.create_user(DEMO_USER, api.account_id, now=now)

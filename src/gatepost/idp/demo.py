@@ -1,6 +1,7 @@
 """The first-start hook for examples: for every pool with a `demo_user`, create (once) that user with a
 random password and print, ready to paste, how to sign in and call the routes that trust the pool (one the
-user's groups allow, one they do not). Nothing happens on later starts: the password is shown only once."""
+user's groups allow, one they do not). The password is shown only once: a later start says how to set a
+new one."""
 
 from __future__ import annotations
 
@@ -68,6 +69,10 @@ def create_demo_users(config: Any, config_dir: Path) -> None:
         for name, demo in wanted:
             pool = core.pools[name]
             if core.users.get(pool, demo.username) is not None:
+                print(f"gatepost: demo user {demo.username!r} of the built-in pool {name!r} exists (its password "
+                      "was shown at the first start). To sign in again, give it a password you choose:\n"
+                      f"  {command_name()} users set-password {demo.username} --pool {name} --password-stdin "
+                      f"--config {shlex.quote(str(config_dir / 'gatepost.yaml'))}", flush=True)
                 continue
             password = generate_password(pool.config.password_policy)
             try:
