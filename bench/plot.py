@@ -17,12 +17,12 @@ PEERS = ("serverless-offline", "MiniStack")
 
 
 def colour(name: str) -> str:
-    """grey: references (upstream, nginx, HAProxy); orange: peers; red: uvicorn; blue: Gatepost native."""
+    """grey: references (upstream, nginx, HAProxy); orange: peers; blue: Gatepost."""
     if name.startswith(PEERS):
         return "#ff7f0e"
     if not name.startswith("gatepost"):
         return "#888888"
-    return "#d62728" if "uvicorn" in name else "#1f77b4"
+    return "#1f77b4"
 
 
 def main() -> int:
@@ -51,8 +51,8 @@ def main() -> int:
     right.barh(y, [r["p99_ms"] for r in rows], color=colours)
     right.set_xscale("log")  # the peers' p99 is seconds, Gatepost's milliseconds
     right.set_xlabel("p99 latency, ms, log scale (at saturation: queueing, not per-request overhead)")
-    fig.suptitle("Gatepost bench: grey = references (upstream, nginx, HAProxy), blue = Gatepost (native server), "
-                 "red = Gatepost on uvicorn, orange = peers")
+    fig.suptitle("Gatepost bench: grey = references (upstream, nginx, HAProxy), blue = Gatepost, "
+                 "orange = peers")
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=110)

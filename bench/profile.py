@@ -2,9 +2,9 @@
 (gateway on core 0; wrk and the nginx upstream on core 1).
 
     .venv/bin/pip install py-spy        # into the venv only; not a runtime dependency
-    .venv/bin/python bench/profile.py [--only public] [--engine native|uvicorn] [--duration 10]
+    .venv/bin/python bench/profile.py [--only public] [--duration 10]
 
-Writes, per scenario and engine, `bench/profiles/<scenario>-<engine>.svg` (a flame graph),
+Writes, per scenario, `bench/profiles/<scenario>-native.svg` (a flame graph),
 `.collapsed` (py-spy's raw stacks) and `.txt` (the top functions by own and by total time).
 """
 
@@ -56,7 +56,6 @@ def summarize(collapsed: Path, top: int = 30) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", default="public", help="scenario names (substring, comma-separated)")
-    p.add_argument("--engine", default="native", choices=["native", "uvicorn"])
     p.add_argument("--duration", type=int, default=10)
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
@@ -74,7 +73,7 @@ def main() -> int:
             scenarios = [s for s in (f(ctx) for f in SCENARIOS) if any(w in s.name for w in wanted)]
             for label, chosen in bench.groups(scenarios).items():
                 conf = ctx.tmp / f"gatepost-{label or 'main'}.yaml"
-                conf.write_text(bench.gateway_config(up_port, chosen, args.engine))
+                conf.write_text(bench.gateway_config(up_port, chosen))
                 ctx.config = conf
                 for sc in chosen:
                     if sc.setup:
@@ -87,7 +86,7 @@ def main() -> int:
                     for sc in chosen:
                         if sc.prepare:
                             sc.prepare(ctx, sc, f"http://127.0.0.1:{port}")
-                        profile(sc, gw.pid, port, args, ctx.tmp, out_dir / f"{slug(sc.name)}-{args.engine}")
+                        profile(sc, gw.pid, port, args, ctx.tmp, out_dir / f"{slug(sc.name)}-native")
                 finally:
                     bench.stop(gw)
         finally:
@@ -110,7 +109,7 @@ def profile(sc: bench.Scenario, pid: int, port: int, args: argparse.Namespace, t
     for spy in spies:
         spy.wait(timeout=args.duration + 30)
     summary = summarize(collapsed)
-    base.with_suffix(".txt").write_text(f"{sc.name}, engine {args.engine}, {rps:,.0f} req/s under py-spy\n{summary}")
+    base.with_suffix(".txt").write_text(f"{sc.name}, native server, {rps:,.0f} req/s under py-spy\n{summary}")
     print(base.with_suffix(".txt").read_text()[:3000])
 
 

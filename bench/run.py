@@ -3,7 +3,7 @@ same run: the upstream alone, nginx as a proxy, HAProxy as a proxy and verifying
 installed), Gatepost per route kind, and the peers (serverless-offline, MiniStack) when installed.
 
     .venv/bin/python bench/run.py [--duration 5] [--connections 50] [--only NAME,...] [--workers 1,2]
-                                  [--engines native,uvicorn] [--no-peers]
+                                  [--no-peers]
 
 Install the references and peers (none is a runtime dependency; a missing one is skipped with a note):
     apt-get install -y wrk nginx haproxy redis-server      # HAProxy 2.6+ has jwt_verify (Debian 12)
@@ -139,7 +139,7 @@ def measure(name: str, url: str, sc: Scenario | None, args: argparse.Namespace, 
 
 # ---- the gateway ----------------------------------------------------------------------------------------------
 
-def gateway_config(up_port: int, scenarios: list[Scenario], engine: str = "native") -> str:
+def gateway_config(up_port: int, scenarios: list[Scenario]) -> str:
     def indent(text: str, n: int) -> str:
         return "\n".join(" " * n + line for line in text.strip().splitlines())
 
@@ -151,7 +151,7 @@ def gateway_config(up_port: int, scenarios: list[Scenario], engine: str = "nativ
     top = "\n".join(unique(s.top_level.strip() for s in scenarios))
     state = ", ".join(unique(s.state for s in scenarios))
     return f"""
-server: {{access_log: "off", engine: {engine}}}
+server: {{access_log: "off"}}
 state: {{catalog: "sqlite:///bench.db"{", " + state if state else ""}}}
 {top}
 apis:
@@ -172,10 +172,9 @@ def groups(scenarios: list[Scenario]) -> dict[str, list[Scenario]]:
     return out
 
 
-def runs(args: argparse.Namespace) -> list[tuple[str, int]]:
-    """(engine, workers) pairs after the first: every other engine with the first worker count, then more workers."""
-    pairs = [(e, args.workers[0]) for e in args.engines[1:]]
-    return pairs + [(args.engines[0], w) for w in args.workers[1:]]
+def runs(args: argparse.Namespace) -> list[int]:
+    """The worker counts after the first."""
+    return list(args.workers[1:])
 
 
 def gateway_rows(conf: Path, scenarios: list[Scenario], workers: int, args: argparse.Namespace, ctx: Context,
@@ -230,8 +229,6 @@ def main() -> int:
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--workers", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2],
                    help="gateway worker processes, comma-separated (default 1,2; >1 only for comparable rows)")
-    p.add_argument("--engines", type=lambda v: [x.strip() for x in v.split(",")], default=["native", "uvicorn"],
-                   help="server engines, comma-separated; the first one runs every scenario (default native,uvicorn)")
     p.add_argument("--only", help="comma-separated scenario names (substring match)")
     p.add_argument("--no-references", action="store_true", help="skip nginx/HAProxy rows")
     p.add_argument("--no-peers", action="store_true", help="skip serverless-offline and MiniStack")
@@ -262,7 +259,7 @@ def run_all(args: argparse.Namespace, ctx: Context) -> list[Result]:
         by_gateway = groups(scenarios)
         confs = {label: ctx.tmp / f"gatepost-{label or 'main'}.yaml" for label in by_gateway}
         for label, chosen in by_gateway.items():
-            confs[label].write_text(gateway_config(up_port, chosen, args.engines[0]))
+            confs[label].write_text(gateway_config(up_port, chosen))
         ctx.config = next(iter(confs.values()), None)
         for sc in scenarios:
             if sc.setup:
@@ -279,12 +276,10 @@ def run_all(args: argparse.Namespace, ctx: Context) -> list[Result]:
         for label, chosen in by_gateway.items():
             results += gateway_rows(confs[label], chosen, args.workers[0], args, ctx)
         compare = [s for s in scenarios if s.compare]
-        for engine, workers in runs(args) if compare else []:
-            conf = ctx.tmp / f"gatepost-{engine}-{workers}.yaml"
-            conf.write_text(gateway_config(up_port, compare, engine))
-            results += gateway_rows(conf, compare, workers, args, ctx,
-                                    f" [{engine}]" if workers == 1 else f" [{engine}, {workers} workers]",
-                                    f"{engine}, {workers} worker(s)")
+        for workers in runs(args) if compare else []:
+            conf = ctx.tmp / f"gatepost-{workers}.yaml"
+            conf.write_text(gateway_config(up_port, compare))
+            results += gateway_rows(conf, compare, workers, args, ctx, f" [{workers} workers]", f"{workers} worker(s)")
         if not args.no_peers:
             for peer in peers.each(ctx, up_port):
                 for name, url, pid, headers, note, conns in peer.rows():
@@ -299,7 +294,7 @@ def run_all(args: argparse.Namespace, ctx: Context) -> list[Result]:
 def print_table(results: list[Result], args: argparse.Namespace) -> None:
     nginx = next((r for r in results if r.name.startswith("nginx")), None)
     print(f"\nc={args.connections}, {args.duration}s per row after {args.warmup}s of warm-up, "
-          f"engines={','.join(args.engines)}, workers={','.join(map(str, args.workers))}, "
+          f"workers={','.join(map(str, args.workers))}, "
           f"load generator: {'wrk' if shutil.which('wrk') else 'python'}\n")
     print("| scenario | req/s | p50 ms | p99 ms | CPU µs/req | x nginx req/s | CPU x nginx | errors | "
           "authorizer invocations | note |")

@@ -6,8 +6,8 @@ starts: tokens, keys, helper processes) and `prepare` (right before the row is m
 SigV4 signatures, which stay valid for 5 minutes). `lua` is a wrk script for per-request variation.
 
 Scenarios with a `gateway` label other than "" run in a second gateway process whose `state:` adds
-`state` (the Redis counters row). Scenarios marked `compare` also run on the other engines and worker
-counts (bench/run.py --engines/--workers).
+`state` (the Redis counters row). Scenarios marked `compare` also run with the other worker counts
+(bench/run.py --workers).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Scenario:
     lua: str | None = None  # a wrk script for per-request variation (fresh tokens, signatures)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # what `lua` cycles through
     note: str = ""
-    compare: bool = False  # also measured on the other engines and worker counts
+    compare: bool = False  # also measured with the other worker counts
     gateway: str = ""  # "" = the main gateway; another label = a second gateway process
     state: str = ""  # YAML flow-mapping items added to that gateway's `state:`
     counter: str | None = None  # a Lambda authorizer's function name: the row reports its invocations

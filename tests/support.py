@@ -1,5 +1,5 @@
-"""Real servers on 127.0.0.1 for tests: the gateway (its native server, or uvicorn, in a thread), an echo
-upstream, helpers."""
+"""Real servers on 127.0.0.1 for tests: the gateway (its native server, in a thread), an echo upstream,
+helpers."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import uvicorn
 from aiohttp import web
 
 from gatepost.bootstrap import build_gateway
@@ -24,7 +23,6 @@ from gatepost.clock import SYSTEM_CLOCK, Clock
 from gatepost.gateway import Gateway
 from gatepost.observe.access_log import AccessLog
 from gatepost.server.app import GatewayApp
-from gatepost.server.run import uvicorn_config
 from gatepost.stores.base import Cache, Catalog
 from gatepost.stores.memory import MemoryCatalog
 
@@ -144,16 +142,12 @@ class RunningGateway:
 @contextlib.contextmanager
 def run_gateway(config: str, *, clock: Clock = SYSTEM_CLOCK, catalog: Catalog | None = None,
                 cache: Cache | None = None, config_dir: Path | None = None,
-                access_log: AccessLog | None = None, workers: int = 1,
-                engine: str | None = None) -> Iterator[RunningGateway]:
-    """Compile `config` (YAML text) and serve it on a free loopback port, in a thread, with the engine the
-    config names (`server.engine`, default native) unless `engine` or $GATEPOST_TEST_ENGINE overrides it."""
+                access_log: AccessLog | None = None, workers: int = 1) -> Iterator[RunningGateway]:
+    """Compile `config` (YAML text) and serve it on a free loopback port, in a thread."""
     gw = build_gateway(text=config, clock=clock, catalog=catalog if catalog is not None else MemoryCatalog(),
                        cache=cache, config_dir=config_dir or REPO, workers=workers)
     app = GatewayApp(gw, access_log or AccessLog("off"))
-    engine = engine or os.environ.get("GATEPOST_TEST_ENGINE") or gw.config.server.engine
-    runner = _serve_uvicorn if engine == "uvicorn" else _serve_native
-    with runner(app, gw, config_dir or REPO) as port:
+    with _serve_native(app, gw, config_dir or REPO) as port:
         yield RunningGateway(f"http://127.0.0.1:{port}", gw, app, port)
 
 
@@ -175,26 +169,6 @@ def _serve_native(app: GatewayApp, gw: Gateway, config_dir: Path) -> Iterator[in
         finally:
             ts.close()
             sock.close()
-
-
-@contextlib.contextmanager
-def _serve_uvicorn(app: GatewayApp, gw: Gateway, config_dir: Path) -> Iterator[int]:
-    port = free_port()
-    cfg = uvicorn_config(app, gw.config.server, host="127.0.0.1", port=port, workers=1, config_dir=config_dir)
-    server = uvicorn.Server(cfg)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("gateway did not start")
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 @contextlib.contextmanager

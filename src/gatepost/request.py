@@ -80,7 +80,7 @@ class GatewayRequest:
         """Lower-case header name -> the name as the client first spelled it (`X-Custom-Header`).
 
         Computed on first use from `raw_headers` (only REST's payload 1.0 events ask); empty when the
-        server did not keep them (the uvicorn engine lower-cases names in its parser).
+        server did not keep them.
         """
         try:
             return self._client_names

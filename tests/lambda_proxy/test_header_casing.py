@@ -1,7 +1,7 @@
 """Header names in the events, over a real gateway: REST payload 1.0 (the Lambda-proxy event and the REST
 REQUEST authorizer's) keys `headers`/`multiValueHeaders` by the client's spelling, as AWS does (reference
 7.1); HTTP APIs lower-case them in both payload versions (7.2, and AWS's http-api-develop-integrations-lambda
-page). The native engine keeps the spelling; the uvicorn engine's parser lower-cases it (documented fallback)."""
+page). The native server keeps the spelling."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def send(gw: RunningGateway, path: str, headers: list[tuple[str, str]] = SENT) -
 
 @pytest.fixture(scope="module")
 def rest() -> Iterator[RunningGateway]:
-    with run_gateway(REST, config_dir=HERE, engine="native") as gw:
+    with run_gateway(REST, config_dir=HERE) as gw:
         yield gw
 
 
@@ -139,7 +139,7 @@ def test_rest_single_header_keeps_its_spelling(rest: RunningGateway) -> None:
 
 
 def test_http_api_events_stay_lower_case() -> None:
-    with run_gateway(HTTP, config_dir=HERE, engine="native") as gw:
+    with run_gateway(HTTP, config_dir=HERE) as gw:
         status, v2 = send(gw, "/echo/1")
         assert status == 200, v2
         assert client_part(v2["event"]["headers"]) == {"host": "api.example.com", "authorization": "Bearer mixed-case",
@@ -150,13 +150,3 @@ def test_http_api_events_stay_lower_case() -> None:
         assert e1["version"] == "1.0"
         assert e1["headers"]["x-mixed"] == "two" and e1["multiValueHeaders"]["x-mixed"] == ["one", "two"]
         assert all(k == k.lower() for k in [*e1["headers"], *e1["multiValueHeaders"]])
-
-
-def test_uvicorn_engine_falls_back_to_lower_case() -> None:
-    """uvicorn's parser lower-cases names before Gatepost sees them: REST events show them lower-case there."""
-    with run_gateway(REST, config_dir=HERE, engine="uvicorn") as gw:
-        status, out = send(gw, "/echo/3")
-        assert status == 200, out
-        assert out["event"]["headers"]["authorization"] == "Bearer mixed-case"
-        assert out["event"]["multiValueHeaders"]["x-mixed"] == ["one", "two"]
-        assert casing_auth.EVENTS[-1]["headers"]["x-custom-header"] == "abc"

@@ -128,7 +128,11 @@ class ServerConfig(StrictModel):
     propagation_prefix: str = "X-Gatepost-"
     access_log: str = "stdout"  # stdout | stderr | off | a file path
     shutdown_timeout: float = Field(10.0, ge=0)
-    engine: Literal["native", "uvicorn"] = "native"  # the HTTP server under the pipeline (docs/performance.md)
+    # slow and greedy clients (docs/security.md, "Limits and deadlines"); server/limits.py compiles them
+    max_header_fields: int = Field(100, ge=1)
+    head_timeout: float = Field(10.0, gt=0)
+    idle_timeout: float = Field(30.0, gt=0)
+    max_connections: int = Field(1024, ge=1)
 
     @field_validator("trusted_proxies")
     @classmethod

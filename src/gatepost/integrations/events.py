@@ -185,7 +185,7 @@ def _authorizer_part(match: Match, decision: Decision | None, version: str) -> d
 def client_cased(pairs: Headers, names: dict[str, str]) -> Headers:
     """REST's header names as the client spelled them (reference 7.1). A name sent in several spellings
     takes the first one seen, so `headers` keeps one key per header (ours: see docs/lambda-proxy.md).
-    Names the server did not keep (`names` empty: the uvicorn engine) stay lower-case."""
+    Names the server did not keep (`names` empty) stay lower-case."""
     if not names:
         return pairs
     return [(names.get(k, k), v) for k, v in pairs]

@@ -1,10 +1,15 @@
 """The native HTTP/1.1 server: an asyncio protocol fed to llhttp (httptools) that calls the pipeline directly.
 
 Per connection, requests are answered strictly in order (pipelining-safe): each parsed request (or a
-rejection of malformed/oversized input) joins a queue that one task drains. The same limits as the ASGI
-app apply: 431 past `max_header_bytes`, 413 past `max_body_bytes` (from Content-Length before reading a
-byte of body, or while reading a chunked body), AWS's JSON 400 for bytes that are not HTTP/1.1; after
-any of these the connection closes.
+rejection of malformed/oversized input) joins a queue that one task drains. Limits (docs/security.md,
+"Limits and deadlines"): 431 once a request head's bytes pass `max_header_bytes` (counted as they arrive,
+so a huge header is refused at the cap, not at its end) or its fields pass `max_header_fields`; 413 past
+`max_body_bytes` (from Content-Length before reading a byte of body, or while reading a chunked body);
+AWS's JSON 400 for bytes that are not HTTP/1.1; after any of these the connection closes.
+
+Deadlines, one timer per connection (deadlines.py): the whole head within `head_timeout` of its first
+byte (or of the connection's start), no pause longer than `idle_timeout` inside a body or while the client
+is not reading our answer, and a kept-alive connection closed after `idle_timeout` without a request.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from gatepost.pipeline import NO_API_RESPONSES
 from gatepost.request import GatewayRequest
 from gatepost.response import Response
 from gatepost.server import wire
+from gatepost.server.deadlines import Deadline
 from gatepost.server.ids import new_request_id
 from gatepost.server.wire import NO_BODY_STATUS, encode_head
 
 if TYPE_CHECKING:
     from gatepost.server.app import GatewayApp
+    from gatepost.server.limits import ServerLimits
 
 log = logging.getLogger("gatepost.server")
 
@@ -73,9 +80,23 @@ class Listener(Protocol):
 
     connections: set[HttpProtocol]
     draining: bool
+    limits: ServerLimits
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop: ...
+
+    @property
+    def waiting_for_room(self) -> bool: ...
+
+    def opened(self, conn: HttpProtocol) -> None: ...
+
+    def closed(self, conn: HttpProtocol) -> None: ...
+
+    def reclaim(self, conn: HttpProtocol) -> bool: ...
+
+
+_TOO_LARGE = GatewayError(ResponseType.REQUEST_HEADER_FIELDS_TOO_LARGE, "request.headers_too_large")
+_TOO_MANY = GatewayError(ResponseType.REQUEST_HEADER_FIELDS_TOO_LARGE, "request.too_many_headers")
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -84,8 +105,10 @@ class HttpProtocol(asyncio.Protocol):
         self.app = app
         self.scheme = scheme
         self.max_header = app.max_header
+        self.max_fields = server.limits.max_header_fields
         self.max_body = app.max_body
         self.loop = server.loop
+        self.deadline = Deadline(self, server.limits)
         self.parser = HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.peer = "127.0.0.1"
@@ -97,13 +120,16 @@ class HttpProtocol(asyncio.Protocol):
         self.lost = False
         self.eof = False
         self.stopped = False  # no more requests are read: a rejection or `Connection: close` is queued
-        self.idle_since: float | None = None
-        self.reading_since: float | None = None
+        self.idle_since: float | None = None  # answered everything, waiting for the next request
+        self.reading_since: float | None = None  # a request's first byte came, its last has not
+        self.in_body = False  # between a request's head and its last byte
+        self.draining_since: float | None = None  # waiting for the client to read what we wrote
+        self._head_bytes = 0  # bytes received since the current head (or the wait for one) began
+        self._heads = 0  # request heads completed on this connection
         self._write_paused = False
         self._drain: asyncio.Future[None] | None = None
         self._url = b""
         self._raw: list[tuple[bytes, bytes]] = []
-        self._size = 0
         self._body: list[bytes] = []
         self._body_size = 0
 
@@ -113,19 +139,43 @@ class HttpProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and peer:
             self.peer = str(peer[0])
-        self.idle_since = self.loop.time()
-        self.server.connections.add(self)
+        self.server.opened(self)
+        self.deadline.start(self.loop.time())
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
         self.queue.clear()
-        self.server.connections.discard(self)
+        self.deadline.cancel()
+        self.server.closed(self)
         self._wake_drain()
         self._wake_task()
 
     def data_received(self, data: bytes) -> None:
         if self.stopped:
             return
+        if not self.in_body:
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_header:
+                self._feed_capped(data)
+                return
+        self._feed(data)
+        if self.reading_since is not None and not self.stopped:
+            self.deadline.reading(self.loop.time())  # a request is still coming: its head or body deadline
+
+    def _feed_capped(self, data: bytes) -> None:
+        """Past `max_header_bytes` in this read: the head must end within the bytes still allowed, else 431
+        now (llhttp would buffer a header line whole before we see it)."""
+        room = len(data) - (self._head_bytes - self.max_header)
+        heads = self._heads
+        self._feed(data[:room])
+        if self.stopped:
+            return
+        if self._heads == heads and not self.in_body:
+            self._reject(_TOO_LARGE)
+            return
+        self.data_received(data[room:])  # the head ended in time: the rest is its body or the next request
+
+    def _feed(self, data: bytes) -> None:
         try:
             self.parser.feed_data(data)
         except HttpParserUpgrade:
@@ -156,7 +206,6 @@ class HttpProtocol(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._url = b""
         self._raw = []
-        self._size = 16
         self._body = []
         self._body_size = 0
         self.idle_since = None
@@ -164,20 +213,16 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_url(self, url: bytes) -> None:
         self._url += url
-        self._grow(len(url))
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._raw.append((name, value))
-        self._size += len(name) + len(value) + 4  # (_grow, inlined: once per header)
-        if self._size > self.max_header:
-            raise _Reject(GatewayError(ResponseType.REQUEST_HEADER_FIELDS_TOO_LARGE, "request.headers_too_large"))
-
-    def _grow(self, n: int) -> None:
-        self._size += n
-        if self._size > self.max_header:
-            raise _Reject(GatewayError(ResponseType.REQUEST_HEADER_FIELDS_TOO_LARGE, "request.headers_too_large"))
 
     def on_headers_complete(self) -> None:
+        self._heads += 1
+        self._head_bytes = 0
+        self.in_body = True
+        if len(self._raw) > self.max_fields:
+            raise _Reject(_TOO_MANY)
         for name, value in self._raw:
             if len(name) == 14 and name.lower() == b"content-length":
                 if int(value) > self.max_body:  # llhttp already refused a non-numeric length
@@ -194,6 +239,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         self.reading_since = None
+        self.in_body = False
         keep_alive = self.parser.should_keep_alive()
         http10 = self.parser.get_http_version() == "1.0"
         self._enqueue(Pending(self._request(), keep_alive, http10=http10))
@@ -276,12 +322,21 @@ class HttpProtocol(asyncio.Protocol):
                 if not self.queue:
                     if self.eof or self.stopped:
                         break  # half-closed, or nothing more will be read (Connection: close, an upgrade)
-                    self.idle_since = self.loop.time()
+                    now = self.loop.time()
+                    if self.reading_since is None:
+                        self.idle_since = now
+                        self.deadline.idle(now)
+                        if self.server.waiting_for_room and self.server.reclaim(self):
+                            break
+                    else:
+                        self.deadline.reading(now)  # the next request is partly in: its deadline again
                     self._next = self.loop.create_future()
                     await self._next
                     continue
                 self.busy = True
                 keep = await self._answer(self.queue.popleft())
+                if self._write_paused:
+                    await self._wait_drain()  # a client not reading its answers gets no more of them
                 self.busy = False
                 if not keep:
                     break
@@ -388,7 +443,12 @@ class HttpProtocol(asyncio.Protocol):
     async def _wait_drain(self) -> None:
         if self._write_paused and not self.lost:
             self._drain = self.loop.create_future()
-            await self._drain
+            self.draining_since = now = self.loop.time()
+            self.deadline.draining(now)
+            try:
+                await self._drain
+            finally:
+                self.draining_since = None
 
     def _wake_drain(self) -> None:
         waiter, self._drain = self._drain, None
@@ -412,6 +472,16 @@ class HttpProtocol(asyncio.Protocol):
             self._close()
             return True
         return False
+
+    def timed_out(self, reason: str) -> None:
+        """A deadline passed (deadlines.py): an idle connection is closed, one mid-request or not reading our
+        answer is aborted (its buffered bytes dropped)."""
+        log.debug("server.%s peer=%s", reason, self.peer)
+        self.stopped = True
+        if reason == "idle_timeout" and self.transport is not None and not self.transport.get_write_buffer_size():
+            self._close()
+        else:
+            self._abort()
 
 
 def _content_length(headers: list[tuple[str, str]]) -> str | None:

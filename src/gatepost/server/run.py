@@ -1,5 +1,4 @@
-"""Run the gateway: the native engine (server/native.py, default) or uvicorn (`server.engine: uvicorn`),
-one process or `--workers N`."""
+"""Run the gateway on the native engine (server/native.py): one process, or `--workers N`."""
 
 from __future__ import annotations
 
@@ -10,32 +9,10 @@ import os
 import signal
 import socket
 from pathlib import Path
-from typing import Any
-
-import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 from gatepost.config.models import ServerConfig
-from gatepost.server.protocol import GatepostHttpProtocol
 
 log = logging.getLogger("gatepost.server")
-
-
-def uvicorn_config(app: Any, server: ServerConfig, *, host: str, port: int, workers: int,
-                   config_dir: Path) -> uvicorn.Config:
-    tls: dict[str, Any] = {}
-    if server.tls is not None:
-        tls = {"ssl_certfile": str(config_dir / server.tls.cert), "ssl_keyfile": str(config_dir / server.tls.key)}
-    return uvicorn.Config(
-        app, host=host, port=port, workers=workers if workers > 1 else None, factory=isinstance(app, str),
-        loop="uvloop", http=GatepostHttpProtocol, lifespan="on", access_log=False, proxy_headers=False,
-        server_header=False, date_header=True, log_level="warning", backlog=4096,
-        timeout_graceful_shutdown=int(server.shutdown_timeout), timeout_keep_alive=30, **tls,
-    )
-
-
-def _exit_quietly(signum: int, frame: object) -> None:
-    raise SystemExit(0)
 
 
 def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers: int) -> None:
@@ -45,9 +22,7 @@ def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers
     os.environ["GATEPOST_CONFIG"] = path
     os.environ["GATEPOST_WORKERS"] = str(workers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if server.engine == "uvicorn":
-        run_uvicorn(path, server, host=host, port=port, workers=workers)
-    elif workers > 1:
+    if workers > 1:
         from gatepost.server.workers import Supervisor
 
         Supervisor(path, server, host=host, port=port, workers=workers, target=worker_main).run()
@@ -55,19 +30,6 @@ def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers
         from gatepost.server.sockets import bind
 
         worker_main(path, server, host, port, 1, bind(host, port), os.getpid())
-
-
-def run_uvicorn(path: str, server: ServerConfig, *, host: str, port: int, workers: int) -> None:
-    """uvicorn drains in-flight requests, then re-raises the signal to the handler that was installed
-    before it: ours turns SIGTERM into a clean exit."""
-    signal.signal(signal.SIGTERM, _exit_quietly)
-    config = uvicorn_config("gatepost.server.app:create_app", server, host=host, port=port, workers=workers,
-                            config_dir=Path(path).parent)
-    if workers > 1:
-        sock = config.bind_socket()
-        Multiprocess(config, sockets=[sock]).run()
-    else:
-        uvicorn.Server(config).run()
 
 
 def worker_main(path: str, server: ServerConfig, host: str, port: int, workers: int,
@@ -87,12 +49,9 @@ def worker_main(path: str, server: ServerConfig, host: str, port: int, workers: 
 
 
 def new_loop() -> None:
-    try:
-        import uvloop
+    import uvloop
 
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
-        pass
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 def freeze_startup_objects() -> None:
