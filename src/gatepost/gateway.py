@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gatepost.config.throttle import ThrottleConfig
     from gatepost.cors import Cors
     from gatepost.gates import CallerThrottle, PolicyGate, UsageGate
+    from gatepost.request_validation import RequestValidator
     from gatepost.responses import GatewayResponses
     from gatepost.services import Services
 
@@ -35,6 +36,7 @@ class Route:
     api_key_required: bool = False
     throttle: ThrottleConfig | None = None
     index: int = 0  # position in the config's route list
+    validator: RequestValidator | None = None  # request_validation.py: after authorization, before the integration
 
     @property
     def route_key(self) -> str:

@@ -87,6 +87,8 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
     if usage is not NO_USAGE:
         decision = await usage.admit(req, match, decision)  # api key, plan throttle, quota
         ex.decision = decision
+    if r.validator is not None:
+        r.validator.check(req, match)  # AWS's request validators: after authorization and the API key
     gw.integration_calls[r] += 1  # observe/integration_counts.py (what `gatepost probe` checks)
     response = await r.integration.send(outbound(req, match, decision, gw.propagation_prefix))
     if usage is not NO_USAGE:

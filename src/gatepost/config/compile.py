@@ -23,6 +23,7 @@ from gatepost.idp.registry import UserPools
 from gatepost.integrations.base import Integration
 from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
 from gatepost.policy.resource import build_policy_gate
+from gatepost.request_validation import RequestValidator
 from gatepost.responses import GatewayResponses, compile_overrides
 from gatepost.routing import DEFAULT_ROUTE, RouteSyntaxError, RouteTable, parse_route_key
 from gatepost.services import Services
@@ -124,7 +125,8 @@ def _route(api_name: str, i: int, rc: RouteConfig, cfg: ApiConfig, info: ApiInfo
                    f"integration: {INTEGRATION_KINDS['http'].example}")
         return None
     return Route(key, authorizer, integration, rc.public, tuple(rc.scopes) if rc.scopes else None,
-                 tuple(rc.groups) if rc.groups else None, rc.groups_match, rc.api_key_required, rc.throttle, i)
+                 tuple(rc.groups) if rc.groups else None, rc.groups_match, rc.api_key_required, rc.throttle, i,
+                 RequestValidator(rc.request_validation) if rc.request_validation is not None else None)
 
 
 def _cors(cfg: CorsConfig | None) -> Cors | None:

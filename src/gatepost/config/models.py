@@ -17,6 +17,7 @@ from gatepost.config.throttle import ThrottleConfig as ThrottleConfig
 from gatepost.federation.config import IdentityPoolConfig
 from gatepost.idp.config import UserPoolConfig
 from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
+from gatepost.request_validation import RequestValidationConfig
 from gatepost.usage.config import UsagePlanConfig, UsageSettings, check_plan_references
 
 
@@ -55,6 +56,7 @@ class RouteConfig(StrictModel):
     api_key_required: bool = False
     integration: IntegrationConfig | None = None
     throttle: ThrottleConfig | None = None
+    request_validation: RequestValidationConfig | None = None  # request_validation.py (AWS request validators)
 
 
 class CorsConfig(StrictModel):

@@ -25,6 +25,7 @@ from gatepost.openapi.flavour import Flavour, decide
 from gatepost.openapi.integrations import map_integration
 from gatepost.openapi.schemes import map_authorizers
 from gatepost.openapi.security import route_auth
+from gatepost.openapi.validators import map_validation, record_validators, validator_place
 
 EMBEDDED_BINDINGS = "x-gatepost-bindings"
 SHARED_INTEGRATIONS = "x-amazon-apigateway-integrations"
@@ -65,6 +66,7 @@ def convert(data: Mapping[str, Any], bindings: Bindings, options: ImportOptions 
         ctx.done((EMBEDDED_BINDINGS,), "the bindings (local targets of the document's AWS names)")
     api = _api_settings(doc, ctx)
     map_root_extensions(doc, api, ctx)
+    record_validators(doc, ctx)
     used: dict[str, list[str]] = {}
     candidates = _candidates(doc, ctx, used)
     _shared_integrations(doc, ctx)
@@ -163,7 +165,11 @@ def _route(doc: Document, op: Operation, ctx: Ctx, used: dict[str, list[str]]) -
     if auth.api_key:
         route["api_key_required"] = True
     route["integration"] = integration
-    return _Candidate(op, route, [op.loc, at, *auth.depends_on], auth.public_reason)
+    validation = map_validation(doc, op, ctx)
+    if validation is not None:
+        route["request_validation"] = validation
+    deps = [op.loc, at, *auth.depends_on, *filter(None, [validator_place(doc, op)])]
+    return _Candidate(op, route, deps, auth.public_reason)
 
 
 def _shared_integrations(doc: Document, ctx: Ctx) -> None:
