@@ -132,6 +132,11 @@ class Gateway:
 
     async def close(self) -> None:
         await self.services.watcher.stop()
+        await self.close_apis()
+        await self.services.close()
+
+    async def close_apis(self) -> None:
+        """What each API started (authorizers, integrations, usage, throttles), not the shared services."""
         for api in self.apis:
             for authorizer in api.authorizers.values():
                 await authorizer.close()
@@ -139,4 +144,3 @@ class Gateway:
                 await integration.close()
             await api.usage.close()
             await api.caller_throttle.close()
-        await self.services.close()

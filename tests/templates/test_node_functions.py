@@ -3,7 +3,9 @@ CommonJS callback-style REQUEST authorizer, each with its own Environment."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -23,3 +25,20 @@ def test_node_handler_and_authorizer(tmp_path: Path) -> None:
                                 "remaining": True}
         boom = gw.get("/boom", headers={"x-team-token": "team-secret-1"})
         assert boom.status_code == 502 and "boom" not in boom.text  # the handler's error text stays inside
+
+
+def test_changed_node_code_gets_a_new_process(tmp_path: Path) -> None:
+    from gatepost.templates import node_functions
+
+    root = tmp_path / "fn"
+    root.mkdir()
+    (root / "index.js").write_text("exports.handler = async () => 1;\n")
+    spec = node_functions.NodeSpec(str(root), "index.handler", "F")
+    first = node_functions.register(spec)
+    assert node_functions.register(spec) == first  # unchanged code: the same process serves
+    fn = getattr(node_functions, first.split(":")[1])
+    assert fn({}, None) == 1
+    (root / "index.js").write_text("exports.handler = async () => 2;\n")
+    os.utime(root / "index.js", ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
+    second = node_functions.register(spec)
+    assert second != first and getattr(node_functions, second.split(":")[1])({}, None) == 2

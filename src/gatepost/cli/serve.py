@@ -23,6 +23,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: server.port, 8080)")
     p.add_argument("--workers", type=int, help="worker processes (default: server.workers, 1)")
+    p.add_argument("--watch", action="store_true",
+                   help="reload the config (or template) and handler code when files under its folder change; "
+                        "a broken change is refused and the previous version keeps serving (one worker)")
     template_args.add(p)
     p.set_defaults(func=run)
 
@@ -54,6 +57,12 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or server.host
     port = args.port if args.port is not None else server.port
     workers = args.workers or server.workers
+    if getattr(args, "watch", False):
+        if workers > 1 or server.engine != "native":
+            print("gatepost: --watch serves one worker on the native engine; drop --workers / server.engine",
+                  file=sys.stderr)
+            return 1
+        os.environ["GATEPOST_WATCH"] = "1"
     sidecars = Sidecars(config.sidecars, config_dir)
     # From here on SIGTERM is a clean exit, so the `finally` below stops the sidecars whenever it comes
     # (during start-up too); the server installs its own draining handler once it runs.

@@ -74,6 +74,15 @@ async def serve_native(path: str, server: ServerConfig, sock: socket.socket, wor
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await native.start(sock)
-    freeze_startup_objects()
+    reloader = None
+    if os.environ.get("GATEPOST_WATCH") == "1" and workers == 1:  # serve --watch (server/reload.py)
+        from gatepost.server.reload import Reloader
+
+        reloader = Reloader(path, app)
+        reloader.start()
+    else:
+        freeze_startup_objects()
     await stop.wait()
+    if reloader is not None:
+        await reloader.stop()
     await native.stop(server.shutdown_timeout)

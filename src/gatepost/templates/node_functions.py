@@ -25,6 +25,8 @@ RUNNER = Path(__file__).resolve().parent / "node" / "runner.mjs"
 MODULE = __name__
 _REGISTRY: dict[str, NodeFunction] = {}
 _IDS = itertools.count(1)
+_CURRENT: dict[tuple[str, str, str], str] = {}  # (root, handler, name) -> the key serving it now
+RETIRE_AFTER = 60.0  # seconds a replaced function's process may finish its calls
 
 
 class NodeFunctionError(Exception):
@@ -44,11 +46,32 @@ def available() -> bool:
 
 
 def register(spec: NodeSpec) -> str:
-    """The native handler spec ("module:attr") that calls this Node function."""
-    key = "fn_" + hashlib.sha1(repr(spec).encode()).hexdigest()[:16]
+    """The native handler spec ("module:attr") that calls this Node function. Code that changed on disk
+    (serve --watch) gets a new process; the one it replaces is stopped once its calls are done."""
+    key = "fn_" + hashlib.sha1(f"{spec!r}{_code_stamp(spec.root)}".encode()).hexdigest()[:16]
     if key not in _REGISTRY:
         _REGISTRY[key] = NodeFunction(spec)
+        identity = (spec.root, spec.handler, spec.name)
+        replaced = _CURRENT.get(identity)
+        _CURRENT[identity] = key
+        if replaced is not None and replaced in _REGISTRY:
+            timer = threading.Timer(RETIRE_AFTER, _REGISTRY.pop(replaced).close)
+            timer.daemon = True
+            timer.start()
     return f"{MODULE}:{key}"
+
+
+def _code_stamp(root: str) -> int:
+    """The newest modification time under the function's folder (node_modules left out)."""
+    newest = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "node_modules"]
+        for name in files:
+            try:
+                newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
+            except OSError:
+                continue
+    return newest
 
 
 def __getattr__(name: str) -> NodeFunction:  # load_handler's getattr(module, "fn_...")
@@ -97,8 +120,9 @@ class NodeFunction:
         return answer.get("result")
 
     def close(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
+        proc = self._proc  # no lock: a call stuck in its handler must not keep the gateway from exiting
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
 
 
 @atexit.register
