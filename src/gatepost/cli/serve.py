@@ -58,9 +58,8 @@ def run(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else server.port
     workers = args.workers or server.workers
     if getattr(args, "watch", False):
-        if workers > 1 or server.engine != "native":
-            print("gatepost: --watch serves one worker on the native engine; drop --workers / server.engine",
-                  file=sys.stderr)
+        if workers > 1:
+            print("gatepost: --watch serves one worker; drop --workers (or server.workers)", file=sys.stderr)
             return 1
         os.environ["GATEPOST_WATCH"] = "1"
     sidecars = Sidecars(config.sidecars, config_dir)
