@@ -56,6 +56,7 @@ def test_compose_has_two_instances_behind_a_balancer_with_persistent_redis_and_p
     build = services[gateways[0]]["build"]
     assert (DEPLOY / "compose" / build["context"] / build["dockerfile"]).is_file()
     assert "--appendonly" in services["redis"]["command"]
+    assert {"POSTGRES_PASSWORD", "GATEPOST_MASTER_KEY"} <= set(services[gateways[0]]["environment"])
     assert services["postgres"]["volumes"] and services["redis"]["volumes"]
     for name, service in services.items():
         for dep in service.get("depends_on", []):
@@ -80,6 +81,7 @@ def test_kubernetes_manifests_parse_and_reference_what_exists() -> None:
     for generator in kustomization["configMapGenerator"]:
         for f in generator["files"]:
             assert (DEPLOY / f.split("=")[-1]).is_file()
+    assert {"POSTGRES_PASSWORD", "GATEPOST_MASTER_KEY"} <= set(kinds["Secret"]["stringData"])
     pod = kinds["Deployment"]["spec"]["template"]["spec"]
     container = pod["containers"][0]
     assert container["readinessProbe"]["httpGet"]["path"] == "/_gatepost/ready"
@@ -116,5 +118,5 @@ def test_compose_validates_where_docker_compose_is_installed(tmp_path: Path) -> 
         cmd = [exe]
     out = subprocess.run([*cmd, "-f", str(DEPLOY / "compose" / "compose.yaml"), "config", "-q"],
                          capture_output=True, text=True, timeout=60,
-                         env={"POSTGRES_PASSWORD": "pw", "PATH": "/usr/local/bin:/usr/bin:/bin"})
+                         env={**ENV, "GATEPOST_MASTER_KEY": "k", "PATH": "/usr/local/bin:/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr

@@ -155,3 +155,23 @@ async def test_a_killed_instance_loses_nothing_while_redis_is_up(tmp_path: Path)
         assert reported(catalog) == LIMIT == redis_used(server)
         await b.counters.close()
     catalog.close()
+
+
+async def test_an_instance_killed_during_a_redis_outage_loses_its_local_counts(tmp_path: Path) -> None:
+    """The one loss: what a process admitted on its own and had not merged yet (<= limit - U) is extra quota."""
+    catalog = SqliteCatalog(tmp_path / "c.db")
+    with run_redis(tmp_path, persistent=True) as server:
+        a, b = proc(server, catalog), proc(server, catalog)
+        assert await a.take(6) == 6
+        await a.sync.sync()  # U = 6, known to both (B through the catalog)
+        server.kill()
+        lost = await a.take(3)  # A admits 3 on its own, then is killed before Redis returns
+        assert lost == 3
+        await a.counters.close()  # killed: its probe stops, its local counts go with it (Redis is still down)
+        assert await b.take(1) == 1
+        server.start()
+        await recovered(b)
+        assert redis_used(server) == 6 + 1  # A's 3 are not there
+        assert await b.take() == LIMIT - 7  # the extra quota: exactly what A had admitted, 3 <= limit - U
+        await b.counters.close()
+    catalog.close()

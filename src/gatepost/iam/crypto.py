@@ -90,6 +90,10 @@ class SecretBox:
 
     @classmethod
     def for_catalog(cls, catalog: Catalog, config_dir: Path) -> SecretBox:
+        if getattr(catalog, "shared", False) and not os.environ.get(ENV_VAR):
+            # instances on other machines would each make their own key and not read each other's secrets
+            log.warning("iam.master_key_local: the catalog is shared by instances; set %s to the same key on "
+                        "every instance (a key file is per machine)", ENV_VAR)
         return cls.open(key_file_for(catalog, config_dir))
 
     def seal(self, plaintext: str, context: str) -> str:

@@ -51,6 +51,8 @@ _ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 
 class PostgresCatalog:
+    shared = True  # instances on several machines use it: secrets need one GATEPOST_MASTER_KEY everywhere
+
     def __init__(self, url: str, *, max_connections: int = 4, timeout: float = 5.0, listen: bool = True) -> None:
         self.url = url
         self.where = redact_url(url)
