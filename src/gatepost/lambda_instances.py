@@ -80,6 +80,17 @@ class Worker:
                 break  # abandoned: this thread ends, a fresh worker serves new calls
             _settle(job.future, outcome)
         self.pool._closed_worker(self)
+        _close_loop()
+
+
+def _close_loop() -> None:
+    """The thread's event loop (a handler or adapter may have set its own) ends with the thread."""
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
 
 
 def _settle(future: concurrent.futures.Future[Any], outcome: tuple[bool, Any]) -> None:

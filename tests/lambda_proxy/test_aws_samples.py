@@ -194,3 +194,25 @@ apis:
         event = http_v2_event(req, match, PUBLIC)
         assert (event["rawPath"], event["routeKey"]) == ("/shop/items/7", "GET /items/{id}")
         assert event["requestContext"]["http"]["path"] == "/shop/items/7"
+
+
+def test_rest_request_authorizer_event_is_aws_sample() -> None:
+    gw = _gateway("""
+apis:
+  samples:
+    flavour: rest
+    api_id: abcdef123
+    stage: test
+    stage_variables: {StageVar1: stageValue1}
+    authorizers:
+      request: {type: lambda, kind: request, function: "lambda_proxy.handlers:echo",
+                identity_sources: [header.HeaderAuth1, query.QueryString1], result_ttl: 0}
+    routes:
+      - {route: "GET /request", authorizer: request}
+    integration: {mock: {status: 200}}
+""")
+    req = _request("GET", "/request", "QueryString1=queryValue1", [
+        ("X-AMZ-Date", "20170718T062915Z"), ("Accept", "*/*"), ("HeaderAuth1", "headerValue1"),
+        ("Host", "abcdef123.execute-api.us-east-1.amazonaws.com"), ("User-Agent", "curl/7.58.0")], b"")
+    ours = request_event(req, _match(gw, req), None, ("headerValue1", "queryValue1"))
+    _check("rest_authorizer_request.json", ours)

@@ -3,7 +3,8 @@
 - REST TOKEN: three keys, `type`, `authorizationToken` (the whole header value, `Bearer ` and all),
   `methodArn` (the real verb and path).
 - REST REQUEST: the proxy event's request shape (integrations/events.py, without the body) plus `type`
-  and `methodArn`, those two first as in AWS's examples.
+  and `methodArn`, those two first as in AWS's examples; `pathParameters` is `{}` when the route has
+  none (AWS's developer-guide and SAM CLI samples), where the proxy event has null.
 - HTTP API payload 1.0: the same plus `version`, `identitySource` and `authorizationToken` (the
   identity values joined with commas).
 - HTTP API payload 2.0: the 2.0 event's request shape (without the body) plus `type`, `routeArn` and
@@ -36,6 +37,8 @@ def request_event(req: GatewayRequest, match: Match, payload_version: str | None
         return _v2(req, match, identity)
     shape = _without_body(rest_v1_event(req, match, None))
     shape.pop("version", None)
+    if payload_version is None and shape["pathParameters"] is None:
+        shape["pathParameters"] = {}  # REST REQUEST authorizer events: {} where the proxy event has null (AWS)
     head: dict[str, Any] = {"type": "REQUEST", "methodArn": match.method_arn}
     if payload_version == "1.0":
         joined = ",".join(identity)
