@@ -154,6 +154,15 @@ def _bind_integrations(name: str, routes: list[Route], default: Integration | No
                        "correct the integration's settings" + (f"; e.g. integration: {example}" if example else ""))
 
 
+GATE_EXAMPLES = {  # the fix of a refused resource policy, usage setting or throttle: one setting to copy
+    "policy": 'e.g. resource_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: "*", '
+              'Action: "execute-api:Invoke", Resource: "execute-api:/*"}]}',
+    "usage": "e.g. {route: \"POST /orders\", authorizer: partners, api_key_required: true} and a usage plan "
+             "naming this API: usage_plans: {partners: {api_stages: [{api: shop}], throttle: {rate: 100, burst: 200}}}",
+    "throttle": "e.g. throttle: {rate: 100, burst: 200}",
+}
+
+
 def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Services,
                 config_dir: Path, issues: _Issues) -> Api | None:
     info = api_info(name, cfg)
@@ -188,7 +197,7 @@ def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Serv
         try:
             gates[label] = builder()
         except ValueError as exc:
-            issues.add(("apis", name, loc), str(exc))
+            issues.add(("apis", name, loc), str(exc), GATE_EXAMPLES[label])
         except ConfigError as exc:
             issues.items.extend(exc.issues)
     if len(gates) < 3:
@@ -211,7 +220,8 @@ def compile_gateway(config: GatewayConfig, doc: Located, services: Services, con
     try:
         IdentityPools.install(config, services)  # federation/: after the user pools its providers name
     except ValueError as exc:
-        issues.add(("identity_pools",), str(exc), "name declared user pools and give each pool its own id")
+        issues.add(("identity_pools",), str(exc), "name declared user pools and give each pool its own id, "
+                   "e.g. pool_id: us-east-1:0a1b2c3d-0000-4000-8000-000000000001")
     apis = []
     seen: dict[tuple[frozenset[str], str], str] = {}
     for name, cfg in config.apis.items():
