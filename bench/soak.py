@@ -18,8 +18,10 @@ import argparse
 import collections
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -66,8 +68,14 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=8, help="concurrent client threads (default 8)")
     ap.add_argument("--sample", type=float, default=15.0, help="seconds between memory samples (default 15)")
     args = ap.parse_args()
-    work = Path(os.environ.get("TMPDIR", "/tmp")) / f"gatepost-soak-{os.getpid()}"
-    work.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="gatepost-soak-"))
+    try:
+        return soak(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def soak(args: argparse.Namespace, work: Path) -> int:
     with run_postgres() as pg, run_redis(work) as redis, run_upstream() as upstream:
         url = pg.create_database()
         catalog = PostgresCatalog(url, listen=False)
