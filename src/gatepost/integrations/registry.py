@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gatepost.integrations import http_proxy, lambda_proxy, mock
+from gatepost.integrations import http_proxy, lambda_proxy, mock, template
 from gatepost.integrations.base import Integration
 
 
@@ -33,5 +33,8 @@ KINDS: dict[str, IntegrationKind] = {
                         "{mock: {status: 200, body: {ok: true}}}"),
         IntegrationKind("lambda", lambda_proxy.LambdaIntegrationConfig, lambda_proxy.build, "handler",
                         'handler: "module:function" (a file next to the config)', '{lambda: "handlers:orders"}'),
+        IntegrationKind("template", template.TemplateIntegrationConfig, template.build, "url",
+                        "url: the backend (none: a mock); request_templates:, responses: (VTL mapping templates)",
+                        "{template: {url: \"http://127.0.0.1:9000\", responses: [{status: 200}]}}"),
     )
 }

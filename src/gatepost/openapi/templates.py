@@ -22,7 +22,8 @@ _STATUS_ONLY = re.compile(r'^\s*\{\s*"?statusCode"?\s*:\s*"?(\d{3})"?\s*\}\s*$')
 _HEADER = "method.response.header."
 _PASSTHROUGH = ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")
 _PARAM_TARGET = re.compile(r"^integration\.request\.(header|querystring|path)\.(.+)$")
-_PARAM_SOURCE = re.compile(r"^method\.request\.(header|querystring|path)\.(.+)$|^'.*'$|^context\.|^stageVariables\.")
+_PARAM_SOURCE = re.compile(r"^method\.request\.(header|querystring|path)\.(.+)$|^'.*'$|^context\.requestId$"
+                           r"|^stageVariables\.")
 
 
 def _dynamic(text: Any) -> bool:
@@ -132,7 +133,7 @@ def _request_parameters(raw: Any, at: Path, mock: bool, ctx: Ctx) -> dict[str, s
         else:
             ctx.refuse(where, f"requestParameters {target}: {source} is not supported",
                        "map integration.request.header|querystring|path.X from method.request.*, 'literal', "
-                       f"context.* or stageVariables.*, {PARTIAL_FIX}")
+                       f"context.requestId or stageVariables.*, {PARTIAL_FIX}")
     if not raw:
         ctx.same(at, "no parameters to map")
     return out
