@@ -3,6 +3,10 @@ routes answer from a mock integration, and `pipeline.serve` called in a loop on 
 
     .venv/bin/python bench/micro.py [--only JWT,SigV4] [--requests 20000] [--rounds 5]
 
+`--wire` feeds each request as bytes through the native server's protocol (llhttp, the request head's
+checks, the pipeline, the answer's encoding) on a stand-in transport: the server's own share, still
+without sockets.
+
 What it shows is the pipeline's own CPU per request (routing, authorizer, policy, usage gate,
 propagation, the mock answer); the HTTP rows of bench/run.py add the server and the upstream round trip.
 The difference between a scenario and the public route is its authorizer's in-situ cost. Run it pinned
@@ -60,6 +64,85 @@ async def cost(gw: object, reqs: list[GatewayRequest], n: int) -> tuple[float, s
     return (time.process_time() - start) / n * 1e6, statuses
 
 
+class _Transport:
+    """A stand-in for the socket: `write` wakes whoever waits for the answer."""
+
+    def __init__(self) -> None:
+        self.waiter: asyncio.Future[None] | None = None
+        self.last = b""
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return ("127.0.0.1", 40000) if name == "peername" else ("127.0.0.1", 8080) if name == "sockname" else default
+
+    def write(self, data: bytes) -> None:
+        self.last = data
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def pause_reading(self) -> None: ...
+    def resume_reading(self) -> None: ...
+    def close(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+def wire_bytes(sc: Scenario) -> list[bytes]:
+    """The scenario's requests as a typical client sends them (wrk's Host plus a few common headers)."""
+    out = []
+    for req in requests_of(sc):
+        target = req.path + (f"?{req.query_string}" if req.query_string else "")
+        lines = [f"{req.method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in req.headers),
+                 "user-agent: bench/1.0", "accept: */*", "accept-encoding: gzip, deflate"]
+        out.append(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    return out
+
+
+async def wire_cost(proto: object, transport: _Transport, reqs: list[bytes], n: int) -> tuple[float, set[int]]:
+    statuses: set[int] = set()
+    k = len(reqs)
+    loop = asyncio.get_running_loop()
+    start = time.process_time()
+    for i in range(n):
+        transport.waiter = loop.create_future()
+        proto.data_received(reqs[i % k])  # type: ignore[attr-defined]
+        await transport.waiter
+        statuses.add(int(transport.last[9:12]))
+    return (time.process_time() - start) / n * 1e6, statuses
+
+
+class _Listener:
+    """A stand-in for server/listener.py's NativeServer: limits from the config, room for every connection."""
+
+    def __init__(self, gw: object) -> None:
+        from gatepost.server.limits import ServerLimits
+
+        self.loop = asyncio.get_running_loop()
+        self.connections: set[object] = set()
+        self.draining = False
+        self.waiting_for_room = False
+        self.limits = ServerLimits.of(gw.config.server)  # type: ignore[attr-defined]
+
+    def opened(self, conn: object) -> None:
+        self.connections.add(conn)
+
+    def closed(self, conn: object) -> None:
+        self.connections.discard(conn)
+
+    def reclaim(self, conn: object) -> bool:
+        return False
+
+
+def wire_protocol(gw: object) -> tuple[object, _Transport]:
+    from gatepost.observe.access_log import AccessLog
+    from gatepost.server.app import GatewayApp
+    from gatepost.server.native import HttpProtocol
+
+    app = GatewayApp(gw, AccessLog("off"))  # type: ignore[arg-type]  (the access log is bench/run.py's concern)
+    proto = HttpProtocol(_Listener(gw), app, "http")  # type: ignore[arg-type]
+    transport = _Transport()
+    proto.connection_made(transport)  # type: ignore[arg-type]
+    return proto, transport
+
+
 async def profile(gw: object, reqs: list[GatewayRequest], n: int, name: str) -> None:
     """cProfile's view of the same loop (its overhead inflates small functions: read it for shares)."""
     prof = cProfile.Profile()
@@ -84,7 +167,15 @@ async def measure(conf: Path, scenarios: list[Scenario], args: argparse.Namespac
             if args.profile:
                 await profile(gw, reqs, args.requests, sc.name)
                 continue
-            rounds = [await cost(gw, reqs, args.requests) for _ in range(args.rounds)]
+            if args.wire:
+                proto, transport = wire_protocol(gw)
+                raw = wire_bytes(sc)
+                await wire_cost(proto, transport, raw, min(args.requests, 2000))
+                rounds = [await wire_cost(proto, transport, raw, args.requests) for _ in range(args.rounds)]
+                proto.connection_lost(None)  # type: ignore[attr-defined]
+                await asyncio.sleep(0)  # its answering task ends
+            else:
+                rounds = [await cost(gw, reqs, args.requests) for _ in range(args.rounds)]
             statuses = set().union(*(r[1] for r in rounds))
             print(f"{statistics.median(r[0] for r in rounds):7.1f} µs  {sc.name}  (statuses {sorted(statuses)})",
                   flush=True)
@@ -98,6 +189,7 @@ def main() -> int:
     p.add_argument("--requests", type=int, default=20000)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--profile", action="store_true", help="print cProfile's top functions instead of timings")
+    p.add_argument("--wire", action="store_true", help="through the native server's protocol, from raw bytes")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="gatepost-micro-") as t:
         ctx = Context(Path(t))
@@ -114,6 +206,10 @@ def main() -> int:
             for sc in scenarios:
                 if sc.setup:
                     sc.setup(ctx, sc)
+            if args.wire:
+                from gatepost.server.run import new_loop
+
+                new_loop()  # uvloop, as the server runs
             asyncio.run(measure(conf, scenarios, args, ctx))
         finally:
             ctx.close()

@@ -12,6 +12,7 @@ if [ "$want_test" = "test" ]; then
   need redis-server redis-server
   need curl curl
   need node nodejs   # Node.js functions of SAM/CloudFormation templates (templates/node_functions.py)
+  [ -x /usr/sbin/nginx ] || need nginx nginx  # the normalising upstream of tests/core/test_edge_nginx.py
   [ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || apt_packages+=(postgresql)
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then

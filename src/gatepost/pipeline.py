@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from gatepost.canonical_path import strip_segments
 from gatepost.decision import Decision
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.gates import NO_POLICY, NO_THROTTLE, NO_USAGE
@@ -62,7 +63,7 @@ def _match(api: Api, path: str, req: GatewayRequest) -> RouteMatch:
     m = api.table.match(req.method, path)
     if m is None:
         raise no_route_error(api.flavour, req)
-    raw = req.raw_path if api.base_path == "/" else req.raw_path[len(api.base_path):] or "/"
+    raw = req.raw_path if api.base_path == "/" else strip_segments(req.raw_path, api.base_path.count("/"))
     return RouteMatch(api, m.value, req.method, m.path_params, path, raw, method_arn(api, req.method, path))
 
 

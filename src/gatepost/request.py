@@ -11,8 +11,9 @@ from urllib.parse import parse_qsl, unquote
 class GatewayRequest:
     """One request as received. Header names are lower-case; `body` is already capped by the server.
 
-    `path` is the decoded path as the client sent it (no stage: URLs are custom-domain style);
-    `raw_path` keeps the percent-encoding (SigV4 verifies against it). `raw_headers` is the header
+    `path` is the decoded canonical path (canonical_path.py; no stage: URLs are custom-domain style);
+    `raw_path` is the same path with the client's percent-encoding (SigV4 verifies against it, the
+    upstream receives it). `raw_headers` is the header
     section as the server read it (bytes, the client's casing), kept only for `client_names`: every
     lookup uses the lower-case `headers`.
     """
@@ -34,6 +35,7 @@ class GatewayRequest:
         "received_at",
         "request_id",
         "scheme",
+        "server_port",
         "source_ip",
     )
     _client_names: dict[str, str]  # lazily: see client_names
@@ -53,6 +55,8 @@ class GatewayRequest:
         request_id: str = "",
         received_at: float = 0.0,
         raw_headers: Sequence[tuple[bytes, bytes]] | None = None,
+        host: str | None = None,
+        server_port: str = "",
     ) -> None:
         self.method = method
         self.path = path
@@ -64,7 +68,8 @@ class GatewayRequest:
         self.source_ip = source_ip  # the caller: the socket peer, or X-Forwarded-For behind a trusted proxy
         self.peer_ip = peer_ip or source_ip  # the socket peer
         self.scheme = scheme
-        self.host = self.header_map.get("host", "")
+        self.server_port = server_port or ("443" if scheme == "https" else "80")  # the port the client reached
+        self.host = host if host is not None else self.header_map.get("host", "")
         self.request_id = request_id
         self.received_at = received_at
         self._query: list[tuple[str, str]] | None = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
-from urllib.parse import unquote
 
 T = TypeVar("T")
 
@@ -73,7 +72,8 @@ class Match(Generic[T]):
 
 
 class RouteTable(Generic[T]):
-    """Built once at load; `match` is the only call on the request path."""
+    """Built once at load; `match` is the only call on the request path, with the decoded canonical path
+    (canonical_path.py): path parameters are its segments as they are, never decoded a second time."""
 
     def __init__(self) -> None:
         self._root: _Node[T] = _Node()
@@ -124,13 +124,13 @@ class RouteTable(Generic[T]):
                 f"use one name for both")
 
     def match(self, method: str, path: str) -> Match[T] | None:
-        if "%" not in path and "//" not in path:  # the fast path: a parameterless route, same answer as the walk
+        if "//" not in path:  # the fast path: a parameterless route, same answer as the walk
             static = self._static.get(path.rstrip("/") or "/")
             if static is not None:
                 hit = static.get(method) or static.get("ANY")
                 if hit is not None:
                     return Match(hit[0], hit[1], {})
-        segments = [unquote(s) for s in path.split("/") if s] if path not in ("", "/") else []
+        segments = [s for s in path.split("/") if s] if path not in ("", "/") else []
         for methods, key_path, params in self._walk(self._root, segments, 0, {}, []):
             value = methods.get(method) or methods.get("ANY")
             if value is not None:

@@ -68,3 +68,8 @@ class Authorizer:
     def describe(self) -> dict[str, Any]:
         """Facts for `gatepost explain`: identity source, owner, cost, coupling, propagation."""
         return {"kind": self.kind}
+
+    def credential_names(self) -> tuple[tuple[str, str], ...]:
+        """The headers and query parameters this authorizer reads a credential from, as ("header", name)
+        (lower-case) or ("query", name): given twice in a request, it is refused (request_head.py)."""
+        return ()

@@ -304,6 +304,10 @@ class LambdaAuthorizer(Authorizer):
         part["integrationLatency"] = decision.extra.get("integration_latency", 0)
         return part
 
+    def credential_names(self) -> tuple[tuple[str, str], ...]:
+        where = {"header": "header", "querystring": "query"}
+        return tuple((where[s.where], s.name) for s in self.identity.sources if s.where in where)
+
     def describe(self) -> dict[str, Any]:
         ttl = self.config.result_ttl
         return {

@@ -40,6 +40,9 @@ class TokenAuthorizer(Authorizer):
         self.verifier = verifier
         self._allowed: dict[tuple[int, bool], tuple[Verified, Decision]] = {}  # decisions of cache hits
 
+    def credential_names(self) -> tuple[tuple[str, str], ...]:
+        return ((self.token_source.location, self.token_source.name),)
+
     async def start(self) -> None:
         for source in self.verifier.sources():
             await source.start()

@@ -92,12 +92,15 @@ class HttpProxyIntegration(Integration):
         return origin, (f"{path}&{qs}" if "?" in path else f"{path}?{qs}") if qs else path
 
     def upstream_headers(self, out: Outbound) -> list[tuple[str, str]]:
+        """The client's headers, then X-Forwarded-For/-Proto/-Port/-Host set by the gateway, as AWS does: a
+        client's own X-Forwarded-* reached this far only from a trusted proxy (request_head.py)."""
         req = out.req
         get = req.header_map.get
         xff = get("x-forwarded-for")
         headers = [(k, v) for k, v in out.headers if k not in _NOT_FORWARDED and not k.startswith("x-forwarded-")]
         headers.append(("x-forwarded-for", f"{xff}, {req.peer_ip}" if xff else req.peer_ip))
         headers.append(("x-forwarded-proto", get("x-forwarded-proto") or req.scheme))
+        headers.append(("x-forwarded-port", get("x-forwarded-port") or req.server_port))
         if req.host:
             headers.append(("x-forwarded-host", get("x-forwarded-host") or req.host))
         return headers

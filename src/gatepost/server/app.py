@@ -17,6 +17,7 @@ from gatepost.observe.integration_counts import ENDPOINT as CALLS_ENDPOINT
 from gatepost.observe.integration_counts import IntegrationCalls
 from gatepost.pipeline import Exchange, serve
 from gatepost.request import GatewayRequest
+from gatepost.request_head import HeadReader
 from gatepost.response import Response, json_response
 
 log = logging.getLogger("gatepost.server")
@@ -29,7 +30,7 @@ class GatewayApp:
         server = gateway.config.server
         self.max_body = server.max_body_bytes
         self.max_header = server.max_header_bytes
-        self.trusted = tuple(ipaddress.ip_network(n, strict=False) for n in server.trusted_proxies)
+        self.head = head_reader(gateway)
         self.access_log = access_log or AccessLog(server.access_log)
         self.ready = False
         self.internal: dict[str, Callable[[GatewayRequest], Awaitable[Response]]] = {
@@ -65,28 +66,6 @@ class GatewayApp:
         if ex is not None and self.access_log.enabled:
             self.access_log.write(record(ex, time.perf_counter() - started, ex.req.received_at))
 
-    def source(self, peer: str, headers: tuple[tuple[str, str], ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
-        """The caller's address: X-Forwarded-For is believed only from a trusted proxy, else dropped."""
-        if not self.trusted or not self._is_trusted(peer):
-            for k, _ in headers:
-                if k.startswith("x-forwarded-"):
-                    return peer, tuple([(k, v) for k, v in headers if not k.startswith("x-forwarded-")])
-            return peer, headers
-        chain = [a.strip() for k, v in headers if k == "x-forwarded-for" for a in v.split(",") if a.strip()]
-        for addr in reversed(chain):
-            if not self._is_trusted(addr):
-                return addr, headers
-        return (chain[0] if chain else peer), headers
-
-    def _is_trusted(self, addr: str) -> bool:
-        if not self.trusted:
-            return False
-        try:
-            ip = ipaddress.ip_address(addr)
-        except ValueError:
-            return False
-        return any(ip in net for net in self.trusted)
-
     async def _internal(self, req: GatewayRequest) -> Response:
         name = req.path[len(RESERVED):].strip("/")
         handler = self.internal.get(name)
@@ -106,3 +85,14 @@ class GatewayApp:
         if not self.ready:
             return json_response(503, {"status": "starting"})
         return json_response(200, {"status": "ready", "apis": [a.name for a in self.gw.apis]})
+
+
+def head_reader(gateway: Gateway) -> HeadReader:
+    """The request-head rules of this gateway: its identity prefix, trusted proxies and credential names."""
+    names = {n for api in gateway.apis for a in api.authorizers.values() for n in a.credential_names()}
+    return HeadReader(
+        gateway.propagation_prefix,
+        credential_headers=[name for where, name in names if where == "header"],
+        credential_query=[name for where, name in names if where == "query"],
+        trusted=[ipaddress.ip_network(n, strict=False) for n in gateway.config.server.trusted_proxies],
+    )

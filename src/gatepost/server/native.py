@@ -19,9 +19,8 @@ import logging
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import unquote
 
-from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
+from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.pipeline import NO_API_RESPONSES
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gatepost.server")
 
-_NAMES: dict[bytes, str] = {}  # header names as sent -> lower-case str (bounded: only the first 2,048 names)
 _METHODS: dict[bytes, str] = {}
 _KEEP_ALIVE_10 = "connection: keep-alive\r\n"  # HTTP/1.0 keeps the connection only when told
 _CLOSE = "connection: close\r\n"
@@ -50,15 +48,6 @@ class _Reject(Exception):
 
     def __init__(self, error: GatewayError) -> None:
         self.error = error
-
-
-def header_name(raw: bytes) -> str:
-    name = _NAMES.get(raw)
-    if name is None:
-        name = raw.decode("latin-1").lower()
-        if len(_NAMES) < 2048:
-            _NAMES[raw] = name
-    return name
 
 
 class Pending:
@@ -112,6 +101,7 @@ class HttpProtocol(asyncio.Protocol):
         self.parser = HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.peer = "127.0.0.1"
+        self.port = ""  # the listening port (X-Forwarded-Port)
         self.queue: deque[Pending] = deque()
         self.task: asyncio.Task[None] | None = None  # answers the queue; lives as long as the connection
         self.busy = False  # an answer is being produced or written
@@ -139,6 +129,9 @@ class HttpProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and peer:
             self.peer = str(peer[0])
+        own = transport.get_extra_info("sockname")
+        if isinstance(own, tuple) and len(own) > 1:
+            self.port = str(own[1])
         self.server.opened(self)
         self.deadline.start(self.loop.time())
 
@@ -240,39 +233,33 @@ class HttpProtocol(asyncio.Protocol):
     def on_message_complete(self) -> None:
         self.reading_since = None
         self.in_body = False
+        try:
+            req = self._request()
+        except GatewayError as refused:
+            self._reject(refused)
+            return
         keep_alive = self.parser.should_keep_alive()
         http10 = self.parser.get_http_version() == "1.0"
-        self._enqueue(Pending(self._request(), keep_alive, http10=http10))
+        self._enqueue(Pending(req, keep_alive, http10=http10))
         if not keep_alive:
             self._stop_reading()
 
     # -- building the request ------------------------------------------------------------------------
     def _request(self) -> GatewayRequest:
+        """The request as the pipeline sees it; GatewayError when its head breaks a rule (request_head.py)."""
         raw_method = self.parser.get_method()
         method = _METHODS.get(raw_method)
         if method is None:
             method = _METHODS.setdefault(raw_method, raw_method.decode("latin-1"))
-        raw_path, query = self._target()
-        names = _NAMES
-        headers = tuple([(names.get(k) or header_name(k), v.decode("latin-1")) for k, v in self._raw])
-        source, headers = self.app.source(self.peer, headers)
+        path, raw_path, query, headers, host, source = self.app.head.read(
+            self.parser.get_http_version(), self._url, self._raw, self.peer)
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         return GatewayRequest(
-            method=method, path=unquote(raw_path) if "%" in raw_path else raw_path, raw_path=raw_path,
-            query_string=query, headers=headers,
-            body=body, source_ip=source, peer_ip=self.peer, scheme=self.scheme, request_id=new_request_id(),
-            received_at=time.time(), raw_headers=self._raw,  # the client's casing, decoded only if an event asks
+            method=method, path=path, raw_path=raw_path, query_string=query, headers=headers, host=host,
+            body=body, source_ip=source, peer_ip=self.peer, scheme=self.scheme, server_port=self.port,
+            request_id=new_request_id(), received_at=time.time(),
+            raw_headers=self._raw,  # the client's casing, decoded only if an event asks
         )
-
-    def _target(self) -> tuple[str, str]:
-        url = self._url
-        if not url.startswith(b"/"):  # absolute-form (a proxy request) or `*`
-            if url == b"*":
-                return "*", ""
-            parsed = parse_url(url)
-            return (parsed.path or b"/").decode("latin-1"), (parsed.query or b"").decode("latin-1")
-        path, _, query = url.partition(b"?")
-        return path.decode("latin-1"), query.decode("latin-1")
 
     # -- rejections ----------------------------------------------------------------------------------
     def _reject(self, error: GatewayError) -> None:
