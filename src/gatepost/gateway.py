@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from gatepost.authorizers.base import ApiInfo, Authorizer
 from gatepost.integrations.base import Integration
+from gatepost.observe.metrics import Metrics
 from gatepost.routing import RouteKey, RouteTable
 
 if TYPE_CHECKING:
@@ -99,6 +100,8 @@ class Gateway:
     propagation_prefix: str = "x-gatepost-"
     # requests that reached each route's integration (observe/integration_counts.py serves the sums)
     integration_calls: defaultdict[Route, int] = field(default_factory=lambda: defaultdict(int))
+    # requests by api/route/status/reason and their durations (observe/metrics.py, the admin port's /metrics)
+    metrics: Metrics = field(default_factory=Metrics)
     # the API when there is one, on every host, at "/": it serves every request (no host or path to look at)
     only: Api | None = field(init=False, default=None)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from time import perf_counter
 
 from gatepost.canonical_path import strip_segments
 from gatepost.decision import Decision
@@ -100,6 +101,7 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
 
 
 async def serve(gw: Gateway, req: GatewayRequest) -> tuple[Response, Exchange]:
+    started = perf_counter()
     ex = Exchange(req)
     try:
         api, path = gw.find_api(req.host, req.path) or (None, req.path)
@@ -126,4 +128,6 @@ async def serve(gw: Gateway, req: GatewayRequest) -> tuple[Response, Exchange]:
     if ex.api is not None and ex.api.cors is not None:
         ex.api.cors.decorate(req, response)
     ex.status = response.status
+    gw.metrics.observe(ex.match.route if ex.match is not None else ex.api, response.status, ex.reason,
+                       perf_counter() - started)
     return response, ex

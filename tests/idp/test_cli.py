@@ -69,7 +69,7 @@ def test_users_lifecycle_and_a_token_a_route_accepts(cfg: Path, upstream: Upstre
     assert code == 0 and "CONFIRMED" in out and "admins" in out and "Good-Pass-123" not in out
     code, out, _ = run(capsys, "users", "create", "bob", *base)
     assert code == 0 and "FORCE_CHANGE_PASSWORD" in out and "temporary password" in out
-    code, _, err = run(capsys, "users", "token", "bob", "--password", out.rsplit(": ", 1)[1].strip(), *base)
+    code, _, err = run(capsys, "users", "token", "bob", f"--password={out.rsplit(': ', 1)[1].strip()}", *base)
     assert code == 1 and "NEW_PASSWORD_REQUIRED" in err
     assert run(capsys, "users", "set-password", "bob", "--password", "Bobs-Pass-123", *base)[0] == 0
     assert run(capsys, "users", "add-to-group", "bob", "support", *base)[0] == 0

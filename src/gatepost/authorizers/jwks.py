@@ -78,6 +78,7 @@ class JwksSource:
         self.fetched_at: float | None = None  # monotonic time of the last successful fetch
         self.last_attempt: float | None = None
         self.fetches = 0  # successful fetches (tests and metrics read it)
+        self.failures = 0  # failed fetches (metrics)
         self._inflight: asyncio.Task[None] | None = None
 
     # ---- the request path: a dict lookup, a fetch only on a miss ----------------------------------------
@@ -152,6 +153,7 @@ class JwksSource:
             if not keys:
                 raise FetchError("the JWKS holds no usable signing key")
         except Exception as exc:  # any failure of the issuer or its documents: keep what we had, log it
+            self.failures += 1
             log.warning("jwks.fetch_failed issuer=%s uri=%s error=%s known_keys=%d", self.issuer, uri,
                         _describe(exc), len(self.keys))
         else:

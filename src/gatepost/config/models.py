@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from gatepost.admin.config import AdminConfig
 from gatepost.authorizers.registry import KINDS as AUTHORIZER_KINDS
 from gatepost.config.base import StrictModel
 from gatepost.config.throttle import ThrottleConfig as ThrottleConfig
@@ -178,6 +179,7 @@ class GatewayConfig(StrictModel):
     usage_plans: dict[str, UsagePlanConfig] = {}  # usage/config.py
     usage: UsageSettings = Field(default_factory=UsageSettings)
     user_pools: dict[str, UserPoolConfig] = {}  # idp/config.py: the built-in user pools
+    admin: AdminConfig = Field(default_factory=AdminConfig)  # admin/config.py: the admin port (off by default)
     identity_pools: dict[str, IdentityPoolConfig] = {}  # federation/config.py: token -> role credentials
     federation_public_url: str | None = Field(None, description="base URL callers reach the gateway at, for the "
                                                                 "issuer of GetOpenIdToken's tokens")

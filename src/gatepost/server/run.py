@@ -74,6 +74,12 @@ async def serve_native(path: str, server: ServerConfig, sock: socket.socket, wor
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await native.start(sock)
+    admin = None
+    if app.gw.config.admin.enabled:  # admin/server.py: metrics and read-only views on their own port
+        from gatepost.admin.server import AdminServer
+
+        admin = AdminServer(app.gw, workers)
+        await admin.start()
     reloader = None
     if os.environ.get("GATEPOST_WATCH") == "1" and workers == 1:  # serve --watch (server/reload.py)
         from gatepost.server.reload import Reloader
@@ -86,3 +92,5 @@ async def serve_native(path: str, server: ServerConfig, sock: socket.socket, wor
     if reloader is not None:
         await reloader.stop()
     await native.stop(server.shutdown_timeout)
+    if admin is not None:
+        await admin.stop()

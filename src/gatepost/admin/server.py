@@ -1,0 +1,114 @@
+"""The admin port's HTTP server (aiohttp: not the request path). One per worker; with several workers
+they share the port (SO_REUSEPORT) and each answers for all (observe/metrics.py sums the workers).
+
+    GET /healthz                   200 (no credentials: for probes)
+    GET /metrics                   Prometheus text format          gatepost:GetMetrics
+    GET /admin/routes              explain's rows, as JSON          gatepost:GetRoutes
+    GET /admin/openapi.json        this API, described              gatepost:GetOpenApi
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+
+from gatepost.admin.auth import AdminAuth, Refusal
+from gatepost.admin.openapi import DOCUMENT
+from gatepost.iam.directory import IamDirectory
+from gatepost.observe.metrics import WorkerMetrics
+from gatepost.request import GatewayRequest
+
+if TYPE_CHECKING:
+    from gatepost.gateway import Gateway
+
+log = logging.getLogger("gatepost.admin")
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _json(status: int, body: Any) -> web.Response:
+    return web.Response(status=status, body=orjson.dumps(body), content_type="application/json")
+
+
+def gateway_request(request: web.Request, body: bytes) -> GatewayRequest:
+    headers = tuple((k.lower(), v) for k, v in request.headers.items())
+    peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+    return GatewayRequest(method=request.method, path=request.path, raw_path=request.raw_path.split("?", 1)[0],
+                          query_string=request.query_string, headers=headers, body=body,
+                          source_ip=peer[0] if peer else "127.0.0.1")
+
+
+class AdminServer:
+    def __init__(self, gw: Gateway, workers: int) -> None:
+        self.gw = gw
+        self.config = gw.config.admin
+        self.metrics = WorkerMetrics(gw, workers)
+        self.auth = AdminAuth(self.config, IamDirectory.shared(gw.services), gw.services.clock)
+        self.runner: web.AppRunner | None = None
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024)
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.guard("GetMetrics", self.prometheus))
+        app.router.add_get("/admin/routes", self.guard("GetRoutes", self.routes))
+        app.router.add_get("/admin/openapi.json", self.guard("GetOpenApi", self.openapi))
+        return app
+
+    async def start(self, sock: socket.socket | None = None) -> int:
+        """Serve on `sock` (bound) or on the configured host and port; returns the port."""
+        await IamDirectory.shared(self.gw.services).reload()
+        await self.metrics.start()
+        self.runner = web.AppRunner(self.app(), access_log=None)
+        await self.runner.setup()
+        if sock is None:
+            sock = socket.socket(socket.AF_INET6 if ":" in self.config.host else socket.AF_INET)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if hasattr(socket, "SO_REUSEPORT"):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((self.config.host, self.config.port))
+        site = web.SockSite(self.runner, sock)
+        await site.start()
+        port = int(sock.getsockname()[1])
+        log.info("admin.listening host=%s port=%d pid=%d", self.config.host, port, os.getpid())
+        return port
+
+    async def stop(self) -> None:
+        await self.metrics.stop()
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+    def guard(self, action: str, handler: Handler) -> Handler:
+        async def checked(request: web.Request) -> web.StreamResponse:
+            body = await request.read()
+            try:
+                who = self.auth.check(gateway_request(request, body), action)
+            except Refusal as refusal:
+                log.info("admin.refused action=%s status=%d reason=%s", action, refusal.status, refusal.reason)
+                return _json(refusal.status, {"message": refusal.message})
+            log.info("admin.call action=%s caller=%s", action, who)
+            return await handler(request)
+
+        return checked
+
+    async def healthz(self, request: web.Request) -> web.StreamResponse:
+        return _json(200, {"status": "ok", "pid": os.getpid()})
+
+    async def prometheus(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(body=await self.metrics.render(), headers={"content-type": PROMETHEUS_TEXT})
+
+    async def routes(self, request: web.Request) -> web.StreamResponse:
+        from gatepost.explain.explain import explain
+        from gatepost.explain.load import Loaded
+
+        loaded = Loaded(self.gw.config, self.gw, self.gw.services.config_dir / "gatepost.yaml")
+        return _json(200, {"routes": [r.as_dict() for r in explain(loaded)]})
+
+    async def openapi(self, request: web.Request) -> web.StreamResponse:
+        return _json(200, DOCUMENT)
