@@ -23,14 +23,24 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
-if TYPE_CHECKING:
-    from gatepost.gateway import Gateway
+
+class Gateway(Protocol):
+    """What metrics read of a gateway (a Protocol: gateway.py imports this module, not the reverse)."""
+
+    @property
+    def apis(self) -> tuple[Any, ...]: ...
+
+    @property
+    def services(self) -> Any: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
 
 log = logging.getLogger("gatepost.observe")
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
