@@ -81,13 +81,14 @@ def test_unknown_user_and_wrong_password_look_the_same(proxied: Idp) -> None:
     _fail(proxied, 3, "10.0.2.1", user="nobody")
     assert attempt(proxied, "nobody", PASSWORD, "10.0.2.1") == LOCKED  # unknown users lock like real ones
     known, unknown = [], []
-    for i in range(9):
+    for i in range(15):
         for user, times in (("alice", known), ("nobody", unknown)):
             started = time.perf_counter()
             assert attempt(proxied, user, "Wrong-Pass-1", f"10.{len(user)}.{i}.{len(times)}") == WRONG
             times.append(time.perf_counter() - started)
     ratio = statistics.median(unknown) / statistics.median(known)
-    assert 0.6 < ratio < 1.6, (statistics.median(known), statistics.median(unknown))
+    # no hashing for unknown users would show as a ratio near 0.1; the wide band absorbs a loaded machine
+    assert 0.4 < ratio < 2.5, (statistics.median(known), statistics.median(unknown))
 
 
 def test_disabled_user_is_told_only_after_the_right_password(proxied: Idp) -> None:

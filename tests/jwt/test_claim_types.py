@@ -32,6 +32,9 @@ from support import Upstream, run_upstream
 
 HERE = Path(__file__).parent
 LAMBDA = {"type": "lambda", "handler": "claim_handlers:echo"}
+# a loaded machine may be slow to answer the first key fetch: wait longer and retry soon, so one slow fetch
+# does not leave the module's gateways without keys (this test is about claims, not about issuer outages)
+PATIENT = {"jwks": {"fetch_timeout": 10, "refetch_interval": 1}}
 CHECKED = ["aud", "scope", "scp", "cognito:groups", "exp", "nbf", "iat", "client_id", "token_use", "sub", "iss"]
 
 json_values = st.recursive(
@@ -57,16 +60,17 @@ class World:
         self.loop = asyncio.new_event_loop()
         pool, bank = issuers["pool"], issuers["bank"]
         rest = gateway_yaml(
-            {"mobile": {"type": "user_pool", "issuer": pool.issuer, "app_clients": ["mobile-app"]}},
+            {"mobile": {"type": "user_pool", "issuer": pool.issuer, "app_clients": ["mobile-app"], **PATIENT}},
             [{"route": "GET /me", "authorizer": "mobile"},
              {"route": "GET /scoped", "authorizer": "mobile", "scopes": ["profile.read"]},
              {"route": "GET /admins", "authorizer": "mobile", "groups": ["admin"]},
              {"route": "GET /upstream", "authorizer": "mobile", "integration": {"http": upstream.url}}],
             upstream.url, flavour="rest", integration=LAMBDA)
         http = gateway_yaml(
-            {"bank": {"type": "jwt", "issuer": bank.issuer, "audiences": ["demo"], "required_claims": {"tier": "gold"}},
-             "bankany": {"type": "jwt", "issuer": bank.issuer, "audiences": ["demo"]},
-             "mobile": {"type": "user_pool", "issuer": pool.issuer, "app_clients": ["mobile-app"]}},
+            {"bank": {"type": "jwt", "issuer": bank.issuer, "audiences": ["demo"], "required_claims": {"tier": "gold"},
+                      **PATIENT},
+             "bankany": {"type": "jwt", "issuer": bank.issuer, "audiences": ["demo"], **PATIENT},
+             "mobile": {"type": "user_pool", "issuer": pool.issuer, "app_clients": ["mobile-app"], **PATIENT}},
             [{"route": "GET /jwt/me", "authorizer": "bankany"},
              {"route": "GET /jwt/gold", "authorizer": "bank"},
              {"route": "GET /jwt/scoped", "authorizer": "bankany", "scopes": ["profile.read"]},
