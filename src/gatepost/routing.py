@@ -42,7 +42,13 @@ def parse_route_key(text: str) -> RouteKey:
     if not path.startswith("/"):
         raise RouteSyntaxError(f"path {path!r} must start with '/', as in 'GET /pets/{{id}}'")
     segments = split_template(path)
+    names: set[str] = set()
     for i, seg in enumerate(segments):
+        if seg.startswith("{") and seg.endswith("}"):
+            name = seg.strip("{}+")
+            if name in names:
+                raise RouteSyntaxError(f"path parameter {{{name}}} appears twice in {path!r}; give each its own name")
+            names.add(name)
         if seg.startswith("{") != seg.endswith("}"):
             raise RouteSyntaxError(f"segment {seg!r} is not a whole {{param}}")
         if seg.endswith("+}") and i != len(segments) - 1:

@@ -77,7 +77,8 @@ def test_duplicate_and_ambiguous_routes_are_refused(keys: tuple[str, ...], messa
         table(*keys)
 
 
-@pytest.mark.parametrize("bad", ["FETCH /x", "GET x", "GET /{proxy+}/more", "GET /a{b}", "GET /{}"])
+@pytest.mark.parametrize("bad", ["FETCH /x", "GET x", "GET /{proxy+}/more", "GET /a{b}", "GET /{}",
+                                 "ANY /{name}/{name}/x", "GET /{id}/{id+}"])  # a name twice: found by fuzz/
 def test_bad_route_keys(bad: str) -> None:
     with pytest.raises(RouteSyntaxError):
         parse_route_key(bad)

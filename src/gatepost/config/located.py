@@ -39,8 +39,12 @@ class Located:
             raise ConfigError([ConfigIssue(at, where, f"not valid YAML: {problem}",
                                            "check indentation and quoting around that place, e.g. quote a value "
                                            'with ": " or braces in it: route: "GET /orders/{id}"')]) from None
+        except RecursionError:
+            raise ConfigError([ConfigIssue(file, "(document)", "the YAML is nested too deeply to read",
+                                           "flatten it: a config needs a few levels, e.g. apis: > NAME: > routes:")
+                               ]) from None
         if node is not None:
-            self._index(node, ())
+            self._index(node, (), set(), set())
 
     def _refuse_duplicates(self, node: yaml.Node) -> None:
         """A key written twice in one mapping is an error (yaml_keys.py says why), each one located."""
@@ -56,16 +60,27 @@ class Located:
         if issues:
             raise ConfigError(issues)
 
-    def _index(self, node: yaml.Node, loc: Loc) -> None:
+    def _index(self, node: yaml.Node, loc: Loc, inside: set[int], seen: set[int]) -> None:
+        """Lines by place. A node reached again through an alias is not walked again (its first place has its
+        lines: no exponential walk of aliases of aliases); one inside itself is refused."""
+        if id(node) in inside:
+            raise ConfigError([self.issue(loc, "a YAML alias refers to a node that contains it: the value would "
+                                               "be infinite", "write out the values the alias should repeat, e.g. "
+                                               "a list of routes copied where the alias (*name) was")])
         self.lines[loc] = node.start_mark.line + 1
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        inside.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 self.lines[(*loc, key.value)] = key.start_mark.line + 1
-                self._index(value, (*loc, key.value))
+                self._index(value, (*loc, key.value), inside, seen)
                 self.lines[(*loc, key.value)] = key.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                self._index(item, (*loc, i))
+                self._index(item, (*loc, i), inside, seen)
+        inside.discard(id(node))
 
     def line(self, loc: Loc) -> int | None:
         while loc:

@@ -34,6 +34,7 @@ class NativeServer:
         self.connections: set[HttpProtocol] = set()
         self.draining = False
         self._opening = 0  # accepted sockets whose protocol is not made yet (a TLS handshake)
+        self._connecting: set[asyncio.Task[None]] = set()
         self._room: asyncio.Future[None] | None = None
         self._acceptor: asyncio.Task[None] | None = None
         self._sock: socket.socket | None = None
@@ -77,7 +78,9 @@ class NativeServer:
     def _serve(self, conn: socket.socket, scheme: str) -> None:
         conn.setblocking(False)
         self._opening += 1
-        self.loop.create_task(self._connect(conn, scheme))
+        task = self.loop.create_task(self._connect(conn, scheme))
+        self._connecting.add(task)  # held until done: the loop keeps only a weak reference to a task
+        task.add_done_callback(self._connecting.discard)
 
     async def _connect(self, conn: socket.socket, scheme: str) -> None:
         try:
