@@ -15,6 +15,7 @@ from gatepost.openapi.responses import map_cors, map_gateway_responses
 
 PREFIX = "x-amazon-apigateway-"
 _DOCS = ("documentation", "tag-value")
+_GATEWAY_RESPONSE_READ = ("statusCode", "responseParameters", "responseTemplates")
 
 
 def map_root_extensions(doc: Document, api: dict[str, Any], ctx: Ctx) -> None:
@@ -44,9 +45,19 @@ def map_root_extensions(doc: Document, api: dict[str, Any], ctx: Ctx) -> None:
             value, problems = mapper(data[PREFIX + key])
             for problem, fix in problems:
                 ctx.refuse((PREFIX + key,), problem, fix)
-            if not problems:
+            if not problems and key == "gateway-responses":
+                _record_gateway_responses(data[PREFIX + key], ctx)
+            elif not problems:
                 ctx.done((PREFIX + key,), native)
             api[native] = value
+
+
+def _record_gateway_responses(raw: Mapping[str, Any], ctx: Ctx) -> None:
+    """Field by field: a field the mapping does not read is refused by the ledger's walk, never dropped."""
+    for rtype, spec in raw.items():
+        for key in spec:
+            if key in _GATEWAY_RESPONSE_READ:
+                ctx.done((PREFIX + "gateway-responses", rtype, key), f"gateway_responses.{rtype}")
 
 
 def _binary_media_types(raw: Any, api: dict[str, Any], ctx: Ctx) -> None:
