@@ -14,6 +14,8 @@ if [ "$want_test" = "test" ]; then
   need node nodejs   # Node.js functions of SAM/CloudFormation templates (templates/node_functions.py)
   [ -x /usr/sbin/nginx ] || need nginx nginx  # the normalising upstream of tests/core/test_edge_nginx.py
   [ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || apt_packages+=(postgresql)
+  need gcc gcc  # libinjection-python (SqliMatchStatement/XssMatchStatement) builds from source
+  need python3-config python3-dev
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -35,6 +35,7 @@ class ResponseType(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # Gatepost: a shared store is down and the policy is fail-closed
     BAD_GATEWAY = "BAD_GATEWAY"  # Lambda-proxy handler failed or answered malformed output
+    WAF_FILTERED = "WAF_FILTERED"  # the API's Web ACL blocked the request (waf/)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ REST_DEFAULTS: Mapping[ResponseType, ResponseDefault] = {
     _R.UNSUPPORTED_MEDIA_TYPE: _D(415, "Unsupported Media Type", "UnsupportedMediaTypeException"),
     _R.SERVICE_UNAVAILABLE: _D(503, "Service Unavailable", "ServiceUnavailableException"),
     _R.BAD_GATEWAY: _D(502, "Internal server error", "InternalServerErrorException"),
+    _R.WAF_FILTERED: _D(403, "Forbidden", "ForbiddenException"),
 }
 
 # HTTP APIs: fixed, short bodies (reference sections 1.6, 3, 5, 10). Types not listed use the REST default.

@@ -4,16 +4,24 @@
   policy/resource.py from `resource_policy:`.
 - CallerThrottle: stage/route limits by source IP or global, before any authorizer work (usage/).
 - UsageGate: API key, usage-plan throttle and quota, after authorization (usage/).
+- WebAclGate: the API's Web ACL, before everything else (waf/).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from gatepost.decision import Decision
     from gatepost.matching import Match
     from gatepost.request import GatewayRequest
+    from gatepost.response import Response
+
+
+class WafNotes(Protocol):
+    """Where the Web ACL leaves its verdict for the access log (pipeline.Exchange)."""
+
+    waf: Any
 
 
 class PolicyGate:
@@ -59,6 +67,23 @@ class UsageGate:
         return None
 
 
+class WebAclGate:
+    """No Web ACL: every request goes on."""
+
+    name = ""
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def inspect(self, req: GatewayRequest, notes: WafNotes) -> Response | None:
+        """None: go on. A response: the request is blocked with it. May raise GatewayError (WAF_FILTERED)."""
+        return None
+
+
 NO_POLICY = PolicyGate()
 NO_THROTTLE = CallerThrottle()
 NO_USAGE = UsageGate()
+NO_WEB_ACL = WebAclGate()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gatepost.authorizers.base import ApiInfo, Authorizer
+from gatepost.gates import NO_WEB_ACL, WebAclGate
 from gatepost.integrations.base import Integration
 from gatepost.observe.metrics import Metrics
 from gatepost.routing import RouteKey, RouteTable
@@ -59,6 +60,7 @@ class Api:
     cors: Cors | None = None
     api_key_source: str = "HEADER"
     arn_prefix: str = ""  # arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/
+    web_acl: WebAclGate = NO_WEB_ACL  # waf/: evaluated before CORS, routing and any authorizer
     # RouteMatches of parameterless routes by (method, api path, raw api path): pipeline.route's memo
     matches: dict[tuple[str, str, str], RouteMatch] = field(default_factory=dict, compare=False, repr=False)
 
@@ -131,6 +133,7 @@ class Gateway:
                 await integration.start(self.services)
             await api.usage.start()
             await api.caller_throttle.start()
+            await api.web_acl.start()
         await self.services.watcher.start()
 
     async def close(self) -> None:
@@ -139,7 +142,7 @@ class Gateway:
         await self.services.close()
 
     async def close_apis(self) -> None:
-        """What each API started (authorizers, integrations, usage, throttles), not the shared services."""
+        """What each API started (authorizers, integrations, usage, throttles, Web ACL), not the shared services."""
         for api in self.apis:
             for authorizer in api.authorizers.values():
                 await authorizer.close()
@@ -147,3 +150,4 @@ class Gateway:
                 await integration.close()
             await api.usage.close()
             await api.caller_throttle.close()
+            await api.web_acl.close()

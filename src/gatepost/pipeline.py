@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from time import perf_counter
+from typing import Any
 
 from gatepost.canonical_path import strip_segments
 from gatepost.decision import Decision
 from gatepost.errors import GatewayError, ResponseType
-from gatepost.gates import NO_POLICY, NO_THROTTLE, NO_USAGE
+from gatepost.gates import NO_POLICY, NO_THROTTLE, NO_USAGE, NO_WEB_ACL
 from gatepost.gateway import Api, Gateway, RouteMatch, method_arn
 from gatepost.noroute import no_route_error
 from gatepost.propagate import outbound
@@ -43,6 +44,7 @@ class Exchange:
     reason: str = ""
     error_type: str | None = None
     status: int = 0
+    waf: Any = None  # the Web ACL's verdict when a rule matched (waf/acl.py Verdict)
 
 
 def route(api: Api | None, path: str, req: GatewayRequest, ex: Exchange) -> RouteMatch:
@@ -106,7 +108,12 @@ async def serve(gw: Gateway, req: GatewayRequest) -> tuple[Response, Exchange]:
     try:
         api, path = gw.find_api(req.host, req.path) or (None, req.path)
         ex.api = api
-        if api is not None and api.cors is not None and api.cors.is_preflight(req):
+        response = None
+        if api is not None and api.web_acl is not NO_WEB_ACL:
+            response = await api.web_acl.inspect(req, ex)  # the Web ACL (waf/): before CORS, routes, authorizers
+        if response is not None:
+            ex.reason = "waf.blocked"
+        elif api is not None and api.cors is not None and api.cors.is_preflight(req):
             ex.reason = "cors.preflight"
             response = api.cors.preflight(req)
         else:

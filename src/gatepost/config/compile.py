@@ -18,6 +18,7 @@ from gatepost.config.models import ApiConfig, CorsConfig, GatewayConfig, RouteCo
 from gatepost.cors import Cors
 from gatepost.errors import ConfigError, ConfigIssue, ResponseType
 from gatepost.federation.exchange import IdentityPools
+from gatepost.gates import NO_WEB_ACL, WebAclGate
 from gatepost.gateway import Api, Gateway, Route
 from gatepost.idp.registry import UserPools
 from gatepost.integrations.base import Integration
@@ -28,6 +29,7 @@ from gatepost.responses import GatewayResponses, compile_overrides
 from gatepost.routing import DEFAULT_ROUTE, RouteSyntaxError, RouteTable, parse_route_key
 from gatepost.services import Services
 from gatepost.usage.build import build_caller_throttle, build_usage_gate
+from gatepost.waf.build import build_web_acl_gates
 
 RESERVED_PREFIX = "/_gatepost"
 
@@ -39,6 +41,9 @@ class _Issues:
 
     def add(self, loc: Loc, problem: str, fix: str = "") -> None:
         self.items.append(self.doc.issue(loc, problem, fix))
+
+    def add_located(self, loc: Loc, problem: str, fix: str = "") -> ConfigIssue:
+        return self.doc.issue(loc, problem, fix)
 
 
 def api_info(name: str, cfg: ApiConfig) -> ApiInfo:
@@ -163,8 +168,20 @@ GATE_EXAMPLES = {  # the fix of a refused resource policy, usage setting or thro
 }
 
 
+def _web_acl(name: str, cfg: ApiConfig, web_acls: dict[str, WebAclGate], config: GatewayConfig,
+             issues: _Issues) -> WebAclGate:
+    if cfg.web_acl is None:
+        return NO_WEB_ACL
+    gate = web_acls.get(cfg.web_acl)
+    if gate is None and cfg.web_acl not in config.web_acls:  # (a build failure was reported already)
+        declared = ", ".join(sorted(config.web_acls)) or "none"
+        issues.add(("apis", name, "web_acl"), f"unknown web ACL {cfg.web_acl!r}",
+                   f"use a name declared under web_acls: (declared: {declared})")
+    return gate or NO_WEB_ACL
+
+
 def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Services,
-                config_dir: Path, issues: _Issues) -> Api | None:
+                config_dir: Path, issues: _Issues, web_acls: dict[str, WebAclGate] | None = None) -> Api | None:
     info = api_info(name, cfg)
     ctx = BuildContext(info, services, config_dir)
     authorizers = _authorizers(name, cfg, ctx, issues)
@@ -204,9 +221,10 @@ def compile_api(name: str, cfg: ApiConfig, config: GatewayConfig, services: Serv
         return None
     responses = GatewayResponses(cfg.flavour, info.stage, cfg.stage_variables, compile_overrides(cfg.gateway_responses))
     arn_prefix = f"arn:aws:execute-api:{info.region}:{info.account_id}:{info.api_id}/{info.stage}/"
+    web_acl = _web_acl(name, cfg, web_acls or {}, config, issues)
     return Api(info, cfg.base_path, frozenset(h.lower() for h in cfg.hosts), table, tuple(routes), authorizers,
                responses, gates["policy"], gates["throttle"], gates["usage"], _cors(cfg.cors),
-               cfg.api_key_source, arn_prefix)
+               cfg.api_key_source, arn_prefix, web_acl)
 
 
 def compile_gateway(config: GatewayConfig, doc: Located, services: Services, config_dir: Path) -> Gateway:
@@ -222,6 +240,8 @@ def compile_gateway(config: GatewayConfig, doc: Located, services: Services, con
     except ValueError as exc:
         issues.add(("identity_pools",), str(exc), "name declared user pools and give each pool its own id, "
                    "e.g. pool_id: us-east-1:0a1b2c3d-0000-4000-8000-000000000001")
+    web_acls, acl_issues = build_web_acl_gates(config, config_dir, services, issues.add_located)
+    issues.items.extend(acl_issues)
     apis = []
     seen: dict[tuple[frozenset[str], str], str] = {}
     for name, cfg in config.apis.items():
@@ -230,7 +250,7 @@ def compile_gateway(config: GatewayConfig, doc: Located, services: Services, con
             issues.add(("apis", name, "base_path"), f"API {seen[mount]!r} is already served at this host and base path",
                        "give one of them another base_path or hosts, e.g. base_path: /v2")
         seen[mount] = name
-        api = compile_api(name, cfg, config, services, config_dir, issues)
+        api = compile_api(name, cfg, config, services, config_dir, issues, dict(web_acls))
         if api is not None:
             apis.append(api)
     if issues.items:

@@ -20,6 +20,7 @@ from gatepost.idp.config import UserPoolConfig
 from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
 from gatepost.request_validation import RequestValidationConfig
 from gatepost.usage.config import UsagePlanConfig, UsageSettings, check_plan_references
+from gatepost.waf.config import WebAclConfig
 
 
 def _expand_integration_shorthand(value: Any) -> Any:
@@ -99,6 +100,7 @@ class ApiConfig(StrictModel):
     # what `gatepost import --accept-partial` could not convert ("JSON pointer: reason"); no effect on
     # requests: `explain` lists it under the API's routes
     not_imported: list[str] = []
+    web_acl: str | None = None  # a name under web_acls: (docs/web-acls.md)
 
     @model_validator(mode="after")
     def _binary_rest_only(self) -> ApiConfig:
@@ -183,6 +185,7 @@ class GatewayConfig(StrictModel):
     identity_pools: dict[str, IdentityPoolConfig] = {}  # federation/config.py: token -> role credentials
     federation_public_url: str | None = Field(None, description="base URL callers reach the gateway at, for the "
                                                                 "issuer of GetOpenIdToken's tokens")
+    web_acls: dict[str, WebAclConfig] = {}  # waf/config.py: AWS WAF Web ACLs that APIs attach by name
 
     @model_validator(mode="after")
     def _unique_api_ids(self) -> GatewayConfig:

@@ -2,7 +2,8 @@
 
 Fields: time, request_id, api, route, method, path (never the query string), method_arn, authorizer,
 auth_type, outcome, reason (stable code), error_type, principal_id, api_key_id, status, latency_ms,
-source_ip. Never a header value, token, key or signature: identity sources are not logged at all.
+source_ip, and `waf` when a Web ACL rule matched (ACL, action, rule, labels, counted rules: never the matched
+value). Never a header value, token, key or signature: identity sources are not logged at all.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def record(ex: Exchange, latency: float, now: float) -> dict[str, Any]:
             rec["api_key_id"] = decision.principal.api_key_id
     if ex.error_type:
         rec["error_type"] = ex.error_type
+    if ex.waf is not None:
+        rec["waf"] = ex.waf.log()
     return rec
 
 

@@ -35,6 +35,11 @@ def _runtime(services: Services) -> UsageRuntime:
     return runtime
 
 
+def shared_runtime(services: Services) -> UsageRuntime:
+    """The gateway's counters (and their checks), for other features that count in them (waf/rate.py)."""
+    return _runtime(services)
+
+
 def _plans_for(api: ApiConfig, config: GatewayConfig, info: ApiInfo) -> dict[str, CompiledPlan]:
     plans = {}
     for name, plan in config.usage_plans.items():

@@ -1,0 +1,141 @@
+"""Match statements: each one is a frozen object whose `match(inspection)` answers True or False.
+
+Component statements (byte, regex, size, SQLi, XSS) inspect a FieldToMatch after its text transformations
+and match when any of the component's values matches (a repeated header or query argument is inspected
+value by value); an absent component never matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from gatepost.waf.fields import Field
+from gatepost.waf.inspection import Inspection, Values
+from gatepost.waf.transforms import Transform
+
+_WORD = "A-Za-z0-9_"
+
+
+class Statement:
+    __slots__ = ()
+
+    def match(self, insp: Inspection) -> bool:
+        raise NotImplementedError
+
+
+class Inspect(Statement):
+    """A statement over one request component with its text transformations and a test of each value."""
+
+    __slots__ = ("field", "memo_key", "test", "transform")
+
+    def __init__(self, field: Field, names: tuple[str, ...], transform: Transform,
+                 test: Callable[[str], bool]) -> None:
+        self.field = field
+        self.transform = transform
+        self.memo_key = (field.key, names) if names else None
+        self.test = test
+
+    def candidates(self, insp: Inspection) -> Values:
+        values = self.field.values(insp)
+        if isinstance(values, bool) or self.memo_key is None:
+            return values
+        fn = self.transform
+        return insp.remember(self.memo_key, lambda: tuple(fn(v) for v in values))
+
+    def match(self, insp: Inspection) -> bool:
+        values = self.candidates(insp)
+        if isinstance(values, bool):
+            return values
+        test = self.test
+        return any(test(v) for v in values)
+
+
+def positional_test(constraint: str, search: str) -> Callable[[str], bool]:
+    """ByteMatchStatement's PositionalConstraint (case-sensitive, as AWS: use LOWERCASE to ignore case)."""
+    if constraint == "EXACTLY":
+        return search.__eq__
+    if constraint == "STARTS_WITH":
+        return lambda v: v.startswith(search)
+    if constraint == "ENDS_WITH":
+        return lambda v: v.endswith(search)
+    if constraint == "CONTAINS":
+        return lambda v: search in v
+    word = re.compile(f"(?<![{_WORD}]){re.escape(search)}(?![{_WORD}])")  # CONTAINS_WORD
+    return lambda v: search in v and word.search(v) is not None
+
+
+def regex_test(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool]:
+    """RegexMatchStatement (one pattern) and RegexPatternSetReferenceStatement (any of the set's patterns)."""
+    if len(patterns) == 1:
+        search = patterns[0].search
+        return lambda v: search(v) is not None
+    return lambda v: any(p.search(v) is not None for p in patterns)
+
+
+_COMPARE: dict[str, Callable[[int, int], bool]] = {
+    "EQ": int.__eq__, "NE": int.__ne__, "LE": int.__le__, "LT": int.__lt__, "GE": int.__ge__, "GT": int.__gt__,
+}
+
+
+def size_test(operator: str, size: int) -> Callable[[str], bool]:
+    """SizeConstraintStatement: the transformed value's length in bytes against Size."""
+    compare = _COMPARE[operator]
+    return lambda v: compare(len(v), size)
+
+
+class And(Statement):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[Statement, ...]) -> None:
+        self.parts = parts
+
+    def match(self, insp: Inspection) -> bool:
+        return all(p.match(insp) for p in self.parts)
+
+
+class Or(Statement):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[Statement, ...]) -> None:
+        self.parts = parts
+
+    def match(self, insp: Inspection) -> bool:
+        return any(p.match(insp) for p in self.parts)
+
+
+class Not(Statement):
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Statement) -> None:
+        self.inner = inner
+
+    def match(self, insp: Inspection) -> bool:
+        return not self.inner.match(insp)
+
+
+class LabelMatch(Statement):
+    """Labels added by earlier rules of this ACL. A key that is not fully qualified (`awswaf:...`) is searched
+    among the labels of this ACL's own context, matching whole colon-separated components."""
+
+    __slots__ = ("context", "key", "scope")
+
+    def __init__(self, scope: str, key: str, context: str) -> None:
+        self.scope = scope
+        self.key = key
+        self.context = context  # awswaf:{account}:webacl:{name}:
+
+    def match(self, insp: Inspection) -> bool:
+        key = self.key
+        qualified = key.startswith("awswaf:")
+        for label in insp.labels:
+            if not qualified and not label.startswith(self.context):
+                continue
+            if self.scope == "LABEL":
+                if label == key or label.endswith(":" + key):
+                    return True
+            else:
+                namespace = label[:label.rfind(":") + 1]
+                if namespace.startswith(key) if qualified else (":" + key) in (":" + namespace):
+                    return True
+        return False
