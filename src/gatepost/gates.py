@@ -82,6 +82,18 @@ class WebAclGate:
         """None: go on. A response: the request is blocked with it. May raise GatewayError (WAF_FILTERED)."""
         return None
 
+    def describe(self) -> str:
+        return "none"
+
+    def fired(self) -> dict[str, int]:
+        """Requests on which each rule matched, since the start (what `gatepost probe` compares)."""
+        return {}
+
+    @property
+    def rate_limited(self) -> bool:
+        """Whether a rate-based rule is in front of every request."""
+        return False
+
 
 NO_POLICY = PolicyGate()
 NO_THROTTLE = CallerThrottle()

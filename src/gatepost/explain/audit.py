@@ -28,8 +28,8 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "ANY"})
 def audit(loaded: Loaded) -> list[Finding]:
     findings: list[Finding] = []
     for api in loaded.gateway.apis:
-        for rule in (public_routes, api_key_only, lambda_caching, shared_cache, jwt_settings, pool_findings,
-                     logged_sources, resource_policy, mixed_kinds, pending_kinds, unused_authorizers):
+        for rule in (public_routes, public_unguarded, api_key_only, lambda_caching, shared_cache, jwt_settings,
+                     pool_findings, logged_sources, resource_policy, mixed_kinds, pending_kinds, unused_authorizers):
             findings.extend(rule(loaded, api))
     findings.sort(key=lambda f: (-rank(f.severity), f.api, f.rule, f.target))
     return findings
@@ -52,6 +52,24 @@ def public_routes(loaded: Loaded, api: Api) -> Iterator[Finding]:
             sev, why = "medium", "a public route"
         yield Finding(sev, "route.public", api.name, r.route_key, f"{why}: anyone may call it without credentials",
                       "name an authorizer, or keep `public: true` only if it is meant to be public")
+
+
+def public_unguarded(loaded: Loaded, api: Api) -> Iterator[Finding]:
+    """The seeds: a public route is legitimate only when "paired with WAF and rate limits"."""
+    has_acl = api.web_acl.describe() != "none"
+    stage_throttle = loaded.config.apis[api.name].throttle is not None
+    for r in api.routes:
+        if not r.public or r.key.method == "OPTIONS":
+            continue
+        rate_limited = api.web_acl.rate_limited or stage_throttle or r.throttle is not None
+        if has_acl and rate_limited:
+            continue
+        missing = " or ".join(m for m, ok in (("Web ACL", has_acl), ("rate limit", rate_limited)) if not ok)
+        sev = "info" if HEALTH_PATHS.match(r.key.path) else "low" if has_acl or rate_limited else "medium"
+        yield Finding(sev, "route.public_unguarded", api.name, r.route_key,
+                      f"a public route with no {missing} in front of it",
+                      "attach a Web ACL (`web_acl:`, docs/web-acls.md) with a rate-based rule, or set `throttle:` "
+                      "on the route or the API")
 
 
 def api_key_only(loaded: Loaded, api: Api) -> Iterator[Finding]:

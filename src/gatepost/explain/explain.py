@@ -38,6 +38,7 @@ class Row:
     usage_plan: str = "-"
     resource_policy: str = "none"
     identity_pool_roles: list[str] = field(default_factory=list)  # iam routes: roles that identity pools hand out
+    web_acl: str = "none"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,6 +82,7 @@ def route_row(loaded: Loaded, api: Api, route: Route, catalog: Catalog | None = 
         resource_policy=api.policy.describe(sample_match(api, route)),
         identity_pool_roles=roles_reaching(loaded.config, catalog, sample_match(api, route).method_arn)
         if catalog is not None and facts["kind"] == "iam" else [],
+        web_acl=api.web_acl.describe(),
     )
 
 
@@ -116,14 +118,15 @@ def _cell(row: Row, key: str) -> str:
 
 
 def render_table(rows: Iterable[Row], columns: Sequence[tuple[str, str]] = COLUMNS, width: int | None = None) -> str:
-    """One block per API: a header line, then an aligned table of `columns`; with `width`, the widest
-    columns are cut (ending in "…") until every line fits."""
+    """One block per API: a header line (with its Web ACL, when it has one), then an aligned table of
+    `columns`; with `width`, the widest columns are cut (ending in "…") until every line fits."""
     out: list[str] = []
     by_api: dict[str, list[Row]] = {}
     for row in rows:
         by_api.setdefault(row.api, []).append(row)
     for api, api_rows in by_api.items():
-        out.append(f"API {api} ({api_rows[0].flavour})")
+        acl = api_rows[0].web_acl
+        out.append(f"API {api} ({api_rows[0].flavour})" + (f"  WEB ACL {acl}" if acl != "none" else ""))
         cells = [[title for _, title in columns]] + [[_cell(r, key) for key, _ in columns] for r in api_rows]
         widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
         if width is not None:  # the route and who may call it are cut last

@@ -3,6 +3,7 @@
 A route passes when every attempt is refused with a 4xx and its integration was not called (the
 gateway's `/_gatepost/integration-calls`, read before and after each route's attempts). A 2xx/3xx or an
 integration call is a failure; a 5xx (or no answer) is a finding: the route is closed, but misconfigured.
+The Web ACL rules that matched the route's attempts (the same endpoint's `waf` counts) are reported too.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class RouteResult:
     path: str
     attempts: list[AttemptResult] = field(default_factory=list)
     integration_calls: int | None = None  # None: the gateway's counts could not be read
+    waf_rules: dict[str, int] = field(default_factory=dict)  # "acl/rule" -> attempts it matched
 
     @property
     def verdict(self) -> str:
@@ -47,7 +49,7 @@ class RouteResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"api": self.api, "route": self.route, "path": self.path, "verdict": self.verdict,
-                "integration_calls": self.integration_calls,
+                "integration_calls": self.integration_calls, "waf_rules": self.waf_rules,
                 "attempts": [a.__dict__ for a in self.attempts]}
 
 
@@ -70,6 +72,7 @@ class Counts:
         self.workers = 1
         self.flush_interval = 0.0
         self.problem = ""
+        self.waf: dict[str, dict[str, int]] = {}  # the last reading's Web ACL rule hits
 
     async def read(self) -> dict[str, dict[str, int]] | None:
         try:
@@ -83,6 +86,7 @@ class Counts:
             return None
         self.workers = int(data.get("workers", 1))
         self.flush_interval = float(data.get("flush_interval", 0.0))
+        self.waf = data.get("waf", {})
         apis: dict[str, dict[str, int]] = data.get("apis", {})
         return apis
 
@@ -113,6 +117,7 @@ def _delta(before: dict[str, dict[str, int]] | None, after: dict[str, dict[str, 
 async def probe_route(session: aiohttp.ClientSession, base_url: str, rp: RoutePlan, counts: Counts) -> RouteResult:
     result = RouteResult(rp.api.name, rp.route.route_key, rp.attempts[0].path if rp.attempts else "")
     before = await counts.read()
+    waf_before = counts.waf
     keys = {rp.route.route_key}
     for a in rp.attempts:
         if a.skipped:
@@ -124,7 +129,18 @@ async def probe_route(session: aiohttp.ClientSession, base_url: str, rp: RoutePl
         result.attempts.append(AttemptResult(a.name, a.method, status, verdict, detail))
     await counts.settle()
     result.integration_calls = _delta(before, await counts.read(), rp.api.name, keys)
+    result.waf_rules = _fired(waf_before, counts.waf)
     return result
+
+
+def _fired(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> dict[str, int]:
+    out = {}
+    for acl, rules in after.items():
+        for rule, n in rules.items():
+            delta = n - before.get(acl, {}).get(rule, 0)
+            if delta > 0:
+                out[f"{acl}/{rule}"] = delta
+    return out
 
 
 class Unreachable(Exception):
@@ -156,6 +172,9 @@ def render(results: list[RouteResult], counts_problem: str) -> str:
             lines.append(f"    {a.verdict:8} {a.name:16} {a.method:7} {status:4} {a.detail}".rstrip())
         if r.integration_calls:
             lines.append(f"    FAIL     the integration was called {r.integration_calls} time(s)")
+        if r.waf_rules:
+            fired = ", ".join(f"{rule} x{n}" for rule, n in sorted(r.waf_rules.items()))
+            lines.append(f"    waf      rules fired: {fired}")
     if counts_problem:
         lines.append(f"warning: integration calls not checked: {counts_problem}")
     totals = {v: sum(1 for r in results if r.verdict == v) for v in (FAIL, FINDING, PASS)}

@@ -4,7 +4,10 @@ The pipeline does one dict increment per request that reaches its integration
 (`gateway.integration_calls[route] += 1`, right before `integration.send`). This module turns that dict
 into `GET /_gatepost/integration-calls` (loopback callers only):
 
-    {"workers": 2, "flush_interval": 0.2, "apis": {"payments": {"GET /me": 3, ...}}}
+    {"workers": 2, "flush_interval": 0.2, "apis": {"payments": {"GET /me": 3, ...}},
+     "waf": {"shared": {"BadBots": 2, "Default_Action": 1}}}
+
+`waf` (present when an API has a Web ACL) counts the requests each Web ACL rule matched, the same way.
 
 One worker: the answer is the in-process dict. Several workers (`--workers N`): every worker writes its
 own totals (absolute, keyed by its pid) to a small shared SQLite file every 0.2 s from a background task,
@@ -37,6 +40,7 @@ log = logging.getLogger("gatepost.observe")
 FLUSH_INTERVAL = 0.2
 ENDPOINT = "integration-calls"
 Totals = dict[tuple[str, str], int]
+WAF_PREFIX = "waf:"  # totals keyed ("waf:{acl}", rule) are Web ACL rule hits
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS calls (worker INTEGER NOT NULL, api TEXT NOT NULL, route TEXT NOT NULL, "
            "n INTEGER NOT NULL, PRIMARY KEY (worker, api, route)) WITHOUT ROWID")
@@ -99,6 +103,9 @@ class IntegrationCalls:
             key = self._names.get(id(route))
             if key is not None:
                 out[key] = out.get(key, 0) + n
+        for gate in {id(a.web_acl): a.web_acl for a in self.gw.apis}.values():
+            for rule, n in gate.fired().items():
+                out[(WAF_PREFIX + gate.name, rule)] = n
         return out
 
     async def start(self) -> None:
@@ -142,7 +149,14 @@ class IntegrationCalls:
             log.warning("integration_calls.read_failed error=%s", exc)
             return json_response(503, {"message": "integration counts unavailable"})
         apis: dict[str, dict[str, int]] = {api.name: {r.route_key: 0 for r in api.routes} for api in self.gw.apis}
+        waf: dict[str, dict[str, int]] = {a.web_acl.name: {} for a in self.gw.apis if a.web_acl.name}
         for (api_name, route), n in totals.items():
-            apis.setdefault(api_name, {})[route] = n
-        return json_response(200, {"workers": self.gw.services.workers, "flush_interval": FLUSH_INTERVAL,
-                                   "apis": apis})
+            if api_name.startswith(WAF_PREFIX):
+                waf.setdefault(api_name[len(WAF_PREFIX):], {})[route] = n
+            else:
+                apis.setdefault(api_name, {})[route] = n
+        body: dict[str, object] = {"workers": self.gw.services.workers, "flush_interval": FLUSH_INTERVAL,
+                                   "apis": apis}
+        if waf:
+            body["waf"] = waf
+        return json_response(200, body)

@@ -34,20 +34,21 @@ class Field:
     read: Callable[[Inspection], Values]
 
     def values(self, insp: Inspection) -> Values:
-        return insp.remember(self.key, lambda: self.read(insp))
+        memo = insp.memo
+        found = memo.get(self.key)
+        if found is None:
+            found = memo[self.key] = self.read(insp)
+        return found
 
 
 def _query_args(insp: Inspection) -> list[tuple[str, str]]:
     """(lower-case decoded name, raw value) for each query argument."""
-    def split() -> list[tuple[str, str]]:
-        out = []
-        for part in insp.req.query_string.split("&"):
-            if part:
-                name, _, value = part.partition("=")
-                out.append((unquote_plus(name).lower(), value))
-        return out
-
-    return insp.remember("query-args", split)
+    found = insp.memo.get("query-args")
+    if found is None:
+        found = insp.memo["query-args"] = [
+            ((unquote_plus(name) if "%" in name or "+" in name else name).lower(), value)
+            for name, _, value in (part.partition("=") for part in insp.req.query_string.split("&") if part)]
+    return found
 
 
 def _body(insp: Inspection, oversize: str) -> Values:

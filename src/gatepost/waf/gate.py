@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.gates import WafNotes, WebAclGate
 from gatepost.response import Response
-from gatepost.stores.counters import Outcome, Quota
+from gatepost.stores.counters import CountersUnavailable, Outcome, Quota
 from gatepost.waf.acl import WebAcl
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ class WebAclFilter(WebAclGate):
         self.name = acl.name
         self.clock = clock
         self.runtime = runtime  # the counters, when the ACL has rate-based rules
+        self.hits: dict[str, int] = {}  # rule name -> requests it matched (Default_Action included)
 
     async def start(self) -> None:
         if self.runtime is not None:
@@ -34,9 +35,26 @@ class WebAclFilter(WebAclGate):
         if self.runtime is not None:
             await self.runtime.close()
 
+    def describe(self) -> str:
+        acl = self.acl
+        rates = [f"{r.name} {r.rate.limit}/{r.rate.window}s by {r.rate.aggregate}" for r in acl.rules if r.rate]
+        text = f"{acl.name}: {len(acl.rules)} rules, default {acl.default.kind}"
+        return text + (f"; rate: {', '.join(rates)}" if rates else "")
+
+    def fired(self) -> dict[str, int]:
+        return dict(self.hits)
+
+    @property
+    def rate_limited(self) -> bool:
+        """A rate-based rule without a scope-down statement counts every request."""
+        return any(r.rate is not None and r.rate.scope_down is None for r in self.acl.rules)
+
     async def _over_limit(self, quota: Quota, now: float) -> bool:
-        assert self.runtime is not None
-        verdict = await self.runtime.admit((), quota, now)
+        assert self.runtime is not None and self.runtime.counters is not None, "the gateway was not started"
+        try:
+            verdict = await self.runtime.counters.admit((), quota, now)
+        except CountersUnavailable:  # fail closed (state.counters' failure policy decided it)
+            raise GatewayError(ResponseType.SERVICE_UNAVAILABLE, "waf.counters_unavailable") from None
         return verdict.outcome is Outcome.QUOTA_EXCEEDED
 
     async def inspect(self, req: GatewayRequest, notes: WafNotes) -> Response | None:
@@ -44,6 +62,9 @@ class WebAclFilter(WebAclGate):
         if verdict is self.acl.default_verdict and not verdict.blocked:
             return None
         notes.waf = verdict
+        hits = self.hits
+        for rule in verdict.fired or ("Default_Action",):
+            hits[rule] = hits.get(rule, 0) + 1
         if not verdict.blocked:
             return None
         custom = verdict.action.response

@@ -29,7 +29,10 @@ class IPSet:
 
     def __contains__(self, ip: IPAddress) -> bool:
         version, bits, number = ip.version, ip.max_prefixlen, int(ip)
-        return any(v == version and (number >> (bits - plen)) in nets for (v, plen), nets in self.prefixes.items())
+        for (v, plen), nets in self.prefixes.items():  # noqa: SIM110 (a loop: cheaper than any() here)
+            if v == version and (number >> (bits - plen)) in nets:
+                return True
+        return False
 
 
 def parse_ip_set(node: Node) -> IPSet:
@@ -83,15 +86,39 @@ def parse_forwarded(node: Node, with_position: bool) -> ForwardedIP:
     return ForwardedIP(node.text("HeaderName").lower(), fallback == "MATCH", position)
 
 
-def client_ip(insp: Inspection) -> IPAddress | None:
-    return insp.remember("source-ip", lambda: _parse(insp.req.source_ip))
+_PARSED: dict[str, IPAddress | None] = {}  # recent callers' addresses, parsed once (bounded)
+_PARSED_MAX = 4096
 
 
-def _parse(text: str) -> IPAddress | None:
+_CANONICAL: dict[str, str] = {}  # address text as sent -> its one spelling (2001:DB8::1 -> 2001:db8::1)
+
+
+def canonical_ip(text: str) -> str:
+    """The address's canonical text (a valid address: check with client_ip first); cached like _PARSED."""
     try:
-        return ipaddress.ip_address(text)
+        return _CANONICAL[text]
+    except KeyError:
+        pass
+    if len(_CANONICAL) >= _PARSED_MAX:
+        _CANONICAL.clear()
+    value = _CANONICAL[text] = str(ipaddress.ip_address(text))
+    return value
+
+
+def client_ip(insp: Inspection) -> IPAddress | None:
+    text = insp.req.source_ip
+    try:
+        return _PARSED[text]
+    except KeyError:
+        pass
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    try:
+        ip: IPAddress | None = ipaddress.ip_address(text)
     except ValueError:
-        return None
+        ip = None
+    _PARSED[text] = ip
+    return ip
 
 
 class IPSetReference(Statement):

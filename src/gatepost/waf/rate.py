@@ -5,7 +5,7 @@ Windows are fixed, `EvaluationWindowSec` long (60, 120, 300 or 600) and aligned 
 `Limit` requests in a window pass and every later one matches (AWS counts over a sliding window and checks
 every few seconds: Gatepost is stricter at the window's start and never later). A request that the
 ScopeDownStatement does not match, or that lacks an aggregation key, is not counted and does not match.
-Counter keys carry a digest of the aggregation key, never a header or cookie value.
+Counter keys carry the caller's IP address, or a digest of custom keys (never a header or cookie value).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from gatepost.stores.counters import Quota
 from gatepost.waf.fields import Field
 from gatepost.waf.inspection import Inspection
-from gatepost.waf.ipsets import ForwardedIP, client_ip
+from gatepost.waf.ipsets import ForwardedIP, canonical_ip, client_ip
 from gatepost.waf.statements import Statement
 from gatepost.waf.transforms import Transform
 
 WINDOWS = (60, 120, 300, 600)
+QUOTAS_MAX = 4096  # recent aggregation keys whose window quota is kept built
 # quota -> True when the request is over the limit (it is then not counted)
 Admit = Callable[[Quota, float], Awaitable[bool]]
 
@@ -37,8 +38,7 @@ class CustomKey:
 
     def value(self, insp: Inspection, forwarded: ForwardedIP | None) -> str | None:
         if self.kind == "IP":
-            ip = client_ip(insp)
-            return None if ip is None else str(ip)
+            return None if client_ip(insp) is None else canonical_ip(insp.req.source_ip)
         if self.kind == "ForwardedIP":
             return _forwarded(insp, forwarded)
         if self.kind == "LabelNamespace":
@@ -63,7 +63,8 @@ def _forwarded(insp: Inspection, forwarded: ForwardedIP | None) -> str | None:
 class RateBased:
     """Not a `Statement`: it is only ever a rule's top-level statement (AWS forbids nesting it) and awaits."""
 
-    __slots__ = ("aggregate", "counter_prefix", "forwarded", "keys", "limit", "scope_down", "window")
+    __slots__ = ("aggregate", "counter_prefix", "forwarded", "hashed", "keys", "limit", "quotas", "scope_down",
+                 "window")
 
     def __init__(self, counter_prefix: str, limit: int, window: int, aggregate: str,
                  scope_down: Statement | None, forwarded: ForwardedIP | None, keys: tuple[CustomKey, ...]) -> None:
@@ -74,14 +75,15 @@ class RateBased:
         self.scope_down = scope_down
         self.forwarded = forwarded
         self.keys = keys
+        self.hashed = aggregate == "CUSTOM_KEYS"  # IP addresses are kept as they are
+        self.quotas: dict[str, Quota] = {}  # the current window's quota per aggregation key (built once)
 
     def aggregation_key(self, insp: Inspection) -> str | bool | None:
         """The key's text; None: not counted; True: FallbackBehavior MATCH (no valid forwarded address)."""
         if self.aggregate == "CONSTANT":
             return ""
         if self.aggregate == "IP":
-            ip = client_ip(insp)
-            return None if ip is None else str(ip)
+            return None if client_ip(insp) is None else canonical_ip(insp.req.source_ip)
         if self.aggregate == "FORWARDED_IP":
             assert self.forwarded is not None
             addresses = self.forwarded.addresses(insp)
@@ -104,8 +106,16 @@ class RateBased:
         key = self.aggregation_key(insp)
         if key is None or key is True:
             return key is True
-        assert isinstance(key, str)
-        start = int(insp.now // self.window) * self.window
-        digest = hashlib.sha256(key.encode("latin-1", "replace")).hexdigest()[:24]
-        quota = Quota(f"{self.counter_prefix}{start}:{digest}", self.limit, start + self.window)
+        quota = self.quotas.get(key)  # type: ignore[arg-type]
+        if quota is None or not quota.expires_at - self.window <= insp.now < quota.expires_at:
+            quota = self._quota(key, insp.now)  # type: ignore[arg-type]
         return await admit(quota, insp.now)
+
+    def _quota(self, key: str, now: float) -> Quota:
+        start = int(now // self.window) * self.window
+        name = hashlib.sha256(key.encode("latin-1", "replace")).hexdigest()[:24] if self.hashed else key
+        quota = Quota(f"{self.counter_prefix}{start}:{name}", self.limit, start + self.window)
+        if len(self.quotas) >= QUOTAS_MAX:
+            self.quotas.clear()
+        self.quotas[key] = quota
+        return quota

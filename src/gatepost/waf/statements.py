@@ -38,17 +38,25 @@ class Inspect(Statement):
 
     def candidates(self, insp: Inspection) -> Values:
         values = self.field.values(insp)
-        if isinstance(values, bool) or self.memo_key is None:
+        key = self.memo_key
+        if key is None or values.__class__ is bool:
             return values
-        fn = self.transform
-        return insp.remember(self.memo_key, lambda: tuple(fn(v) for v in values))
+        memo = insp.memo
+        found = memo.get(key)
+        if found is None:
+            fn = self.transform
+            found = memo[key] = tuple([fn(v) for v in values])  # type: ignore[union-attr]
+        return found
 
     def match(self, insp: Inspection) -> bool:
         values = self.candidates(insp)
-        if isinstance(values, bool):
+        if values.__class__ is bool:
             return values
         test = self.test
-        return any(test(v) for v in values)
+        for v in values:  # type: ignore[union-attr]  # noqa: SIM110 (a loop: cheaper than any() here)
+            if test(v):
+                return True
+        return False
 
 
 def positional_test(constraint: str, search: str) -> Callable[[str], bool]:
@@ -65,8 +73,17 @@ def positional_test(constraint: str, search: str) -> Callable[[str], bool]:
     return lambda v: search in v and word.search(v) is not None
 
 
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\\g<")
+
+
 def regex_test(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool]:
-    """RegexMatchStatement (one pattern) and RegexPatternSetReferenceStatement (any of the set's patterns)."""
+    """RegexMatchStatement (one pattern) and RegexPatternSetReferenceStatement (any of the set's patterns: one
+    alternation, searched once, unless a pattern refers to its own groups by number or name)."""
+    if len(patterns) > 1 and not any(_GROUP_REFERENCE.search(p.pattern) for p in patterns):
+        try:
+            patterns = (re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags),)
+        except re.error:  # e.g. two patterns naming the same group
+            pass
     if len(patterns) == 1:
         search = patterns[0].search
         return lambda v: search(v) is not None

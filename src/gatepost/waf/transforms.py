@@ -61,11 +61,11 @@ def none(s: str) -> str:
 
 
 def lowercase(s: str) -> str:
-    return s.translate(_UPPER)
+    return s.lower() if s.isascii() else s.translate(_UPPER)  # str.lower would also change bytes >= 0x80
 
 
 def uppercase(s: str) -> str:
-    return s.translate(_LOWER)
+    return s.upper() if s.isascii() else s.translate(_LOWER)
 
 
 def compress_white_space(s: str) -> str:
