@@ -33,27 +33,25 @@ class Inspect(Statement):
                  test: Callable[[str], bool]) -> None:
         self.field = field
         self.transform = transform
-        self.memo_key = (field.key, names) if names else None
+        # the per-request memo's key: the component after these transformations (or as extracted)
+        self.memo_key: tuple[object, ...] = (field.key, names) if names else field.key
         self.test = test
 
     def candidates(self, insp: Inspection) -> Values:
-        values = self.field.values(insp)
-        key = self.memo_key
-        if key is None or values.__class__ is bool:
-            return values
-        memo = insp.memo
-        found = memo.get(key)
+        found = insp.memo.get(self.memo_key)
         if found is None:
-            fn = self.transform
-            found = memo[key] = tuple([fn(v) for v in values])  # type: ignore[union-attr]
+            values = self.field.values(insp)
+            found = values if values.__class__ is bool or self.memo_key is self.field.key else tuple(
+                [self.transform(v) for v in values])  # type: ignore[union-attr]
+            insp.memo[self.memo_key] = found
         return found
 
     def match(self, insp: Inspection) -> bool:
-        values = self.candidates(insp)
-        if values.__class__ is bool:
+        values: Values = insp.memo.get(self.memo_key) or self.candidates(insp)
+        if isinstance(values, bool):
             return values
         test = self.test
-        for v in values:  # type: ignore[union-attr]  # noqa: SIM110 (a loop: cheaper than any() here)
+        for v in values:  # noqa: SIM110 (a loop: cheaper than any() here)
             if test(v):
                 return True
         return False
