@@ -25,8 +25,10 @@ from gatepost.waf.statements import (
     Not,
     Or,
     Statement,
+    inspecting,
     positional_test,
     regex_test,
+    share_components,
     size_test,
 )
 from gatepost.waf.transforms import compile_transformations
@@ -352,4 +354,5 @@ def parse_web_acl(acl: Node, refs: Refs, source: str, acl_id: str) -> WebAcl:
     if errors:
         raise SpecErrors(errors)
     rules.sort(key=lambda r: r.priority)
+    share_components([i for r in rules for i in inspecting(r.statement if r.rate is None else r.rate.scope_down)])
     return WebAcl(name, default, tuple(rules), ctx, _body_limit(acl), refs.trusted, source)

@@ -27,7 +27,7 @@ class Statement:
 class Inspect(Statement):
     """A statement over one request component with its text transformations and a test of each value."""
 
-    __slots__ = ("field", "memo_key", "test", "transform")
+    __slots__ = ("direct", "field", "memo_key", "test", "transform")
 
     def __init__(self, field: Field, names: tuple[str, ...], transform: Transform,
                  test: Callable[[str], bool]) -> None:
@@ -36,6 +36,19 @@ class Inspect(Statement):
         # the per-request memo's key: the component after these transformations (or as extracted)
         self.memo_key: tuple[object, ...] = (field.key, names) if names else field.key
         self.test = test
+        self.direct = False  # set by share_components: no other statement of the ACL reads this component
+
+    def match(self, insp: Inspection) -> bool:
+        if self.direct:  # nothing to share: read, transform and test in one pass
+            values = self.field.read(insp)
+            if isinstance(values, bool):
+                return values
+            test, transform = self.test, self.transform
+            for v in values:  # noqa: SIM110 (a loop: cheaper than any() here)
+                if test(transform(v)):
+                    return True
+            return False
+        return self.shared_match(insp)
 
     def candidates(self, insp: Inspection) -> Values:
         found = insp.memo.get(self.memo_key)
@@ -46,7 +59,7 @@ class Inspect(Statement):
             insp.memo[self.memo_key] = found
         return found
 
-    def match(self, insp: Inspection) -> bool:
+    def shared_match(self, insp: Inspection) -> bool:
         values: Values = insp.memo.get(self.memo_key) or self.candidates(insp)
         if isinstance(values, bool):
             return values
@@ -97,6 +110,28 @@ def size_test(operator: str, size: int) -> Callable[[str], bool]:
     """SizeConstraintStatement: the transformed value's length in bytes against Size."""
     compare = _COMPARE[operator]
     return lambda v: compare(len(v), size)
+
+
+def inspecting(statement: object) -> list[Inspect]:
+    """Every component statement in a statement tree."""
+    if isinstance(statement, Inspect):
+        return [statement]
+    if isinstance(statement, (And, Or)):
+        return [i for part in statement.parts for i in inspecting(part)]
+    if isinstance(statement, Not):
+        return inspecting(statement.inner)
+    return []
+
+
+def share_components(statements: list[Inspect]) -> None:
+    """Statements whose component (as extracted, or after the same transformations) no other statement of the
+    ACL reads skip the per-request memo."""
+    uses: dict[object, int] = {}
+    for st in statements:
+        for key in {st.memo_key, st.field.key}:
+            uses[key] = uses.get(key, 0) + 1
+    for st in statements:
+        st.direct = uses[st.memo_key] == 1 and uses[st.field.key] == 1
 
 
 class And(Statement):
