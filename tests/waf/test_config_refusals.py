@@ -131,3 +131,15 @@ def test_unknown_acl_name_and_missing_file() -> None:
 def test_one_source_per_acl() -> None:
     got = errors("web_acls:\n  edge: {ip_sets: []}\n" + _yaml({}).split("\n", 4)[4])
     assert "give either file:" in got
+
+
+def test_sqli_and_xss_are_refused_by_name_without_libinjection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gatepost.waf import injection
+
+    monkeypatch.setattr(injection, "_binding", lambda: None)
+    for kind in ("SqliMatchStatement", "XssMatchStatement"):
+        statement = {kind: {"FieldToMatch": {"QueryString": {}},
+                            "TextTransformations": [{"Priority": 0, "Type": "URL_DECODE"}]}}
+        got = errors(_yaml(_acl(statement)))
+        assert f"Rules[0].Statement.{kind}: {kind} needs libinjection, which is not installed" in got
+        assert "pip install 'gatepost[waf]'" in got
