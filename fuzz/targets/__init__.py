@@ -7,6 +7,7 @@ from types import ModuleType
 
 TARGETS = {
     "head": "request heads through the native server's protocol (in process, a real gateway behind it)",
+    "canonical_path": "the request-path canonicaliser: refused, or canonical (idempotent, no dot segments)",
     "router": "route keys and the route table: the static shortcut answers as the tree walk does",
     "sigv4": "SigV4 Authorization header / presigned query parsing and the canonical request",
     "jwt": "compact JWS parsing, header rules, time claims, claim readers and event renderings",
