@@ -34,8 +34,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str, stdin: str | None = None
 
 @pytest.mark.parametrize("argv", [["pools"], ["pools", "create"], ["pools", "rotate-keys"], ["pools", "show"],
                                   ["pools", "client-secret"], ["users"], ["users", "create"],
-                                  ["users", "add-to-group"], ["users", "set-password"], ["users", "token"],
-                                  ["users", "list"]])
+                                  ["users", "add-to-group"], ["users", "remove-from-group"], ["users", "set-password"],
+                                  ["users", "token"], ["users", "list"]])
 def test_every_verb_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main([*argv, "--help"])

@@ -48,6 +48,11 @@ def add_parser(sub: Sub) -> None:
     v.add_argument("username")
     v.add_argument("group")
 
+    v = _verb(verbs, "remove-from-group", "remove a user from a group (tokens already issued keep the group "
+                                          "until they expire; new sign-ins do not get it)", _remove_from_group)
+    v.add_argument("username")
+    v.add_argument("group")
+
     v = _verb(verbs, "set-password", "set a user's password (permanent unless --temporary)", _set_password,
               password=True)
     v.add_argument("username")
@@ -126,6 +131,13 @@ def _create(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
 def _add_to_group(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
     doc = core.users.add_to_group(pool, args.username, args.group, now=time.time())
     print(f"user {doc['username']}: groups {', '.join(doc['groups'])}")
+    return 0
+
+
+@_guard
+def _remove_from_group(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
+    doc = core.users.remove_from_group(pool, args.username, args.group, now=time.time())
+    print(f"user {doc['username']}: groups {', '.join(doc['groups']) or '-'}")
     return 0
 
 

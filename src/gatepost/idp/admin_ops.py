@@ -54,6 +54,11 @@ def admin_add_user_to_group(core: IdpCore, pool: Pool, params: dict[str, Any]) -
     return {}
 
 
+def admin_remove_user_from_group(core: IdpCore, pool: Pool, params: dict[str, Any]) -> dict[str, Any]:
+    core.users.remove_from_group(pool, _str(params, "Username"), _str(params, "GroupName"), now=core.clock.now())
+    return {}
+
+
 def admin_get_user(core: IdpCore, pool: Pool, params: dict[str, Any]) -> dict[str, Any]:
     doc = core.users.require(pool, _str(params, "Username"))
     view = user_view(doc)
@@ -115,6 +120,7 @@ ADMIN_OPERATIONS: dict[str, Callable[[IdpCore, Pool, dict[str, Any]], dict[str, 
     "AdminCreateUser": admin_create_user,
     "AdminSetUserPassword": admin_set_user_password,
     "AdminAddUserToGroup": admin_add_user_to_group,
+    "AdminRemoveUserFromGroup": admin_remove_user_from_group,
     "AdminGetUser": admin_get_user,
     "ListUsers": list_users,
 }

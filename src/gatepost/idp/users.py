@@ -110,6 +110,14 @@ class UserStore:
         return self._update(pool, username, lambda d: d if group in d.get("groups", []) else
                             {**d, "groups": [*d.get("groups", []), group], "modified_at": now})
 
+    def remove_from_group(self, pool: Pool, username: str, group: str, *, now: float) -> Doc:
+        """Cognito's AdminRemoveUserFromGroup: an undeclared group is ResourceNotFound; a user not in the group
+        is left as is (no error). Tokens already issued keep their claims until they expire."""
+        if group not in pool.groups:
+            raise resource_not_found("Group not found.")
+        return self._update(pool, username, lambda d: d if group not in d.get("groups", []) else
+                            {**d, "groups": [g for g in d.get("groups", []) if g != group], "modified_at": now})
+
     def update_attributes(self, pool: Pool, username: str, attributes: Mapping[str, str], *, now: float) -> Doc:
         attrs = check_attributes(pool, attributes)
         return self._update(pool, username, lambda d: {**d, "attributes": {**d.get("attributes", {}), **attrs},
