@@ -3,8 +3,9 @@
 What it enforces (docs/security.md has the why):
 
 - only HTTP/1.0 and HTTP/1.1 (llhttp also parses 0.9 and 2.0 request lines): 400 otherwise;
-- exactly one `Host`, well formed (HTTP/1.0 may leave it out, as RFC 9112 allows); an absolute-form
-  target (`GET http://host/x`) whose authority is not that Host, or that carries user info: 400;
+- exactly one `Host`, well formed, HTTP/1.0 included (stricter than RFC 9112, which requires it of 1.1
+  only); an absolute-form target (`GET http://host/x`) whose authority is not that Host, or that carries
+  user info: 400;
 - no fragment in the target, and the path canonical (canonical_path.py): routed and forwarded as one form;
 - header values trimmed of surrounding spaces and tabs (RFC 9110 section 5.5) before anything reads them;
 - one credential, one meaning: `Authorization`, `X-Api-Key`, `X-Amz-Date`, `X-Amz-Security-Token`,
@@ -134,11 +135,9 @@ class HeadReader:
                     else:
                         seen.add(name)
             headers.append((name, value.strip().decode("latin-1")))  # RFC 9110 section 5.5: no surrounding OWS
-        if host is None:
-            if version == "1.1":
-                raise bad_request("request.host_missing")
-            host = ""  # HTTP/1.0 may leave Host out (RFC 9112 section 3.2 requires it of 1.1 only)
-        elif not (self._hosts.get(host) or self._valid_host(host)):
+        if host is None:  # required of HTTP/1.0 as well, stricter than RFC 9112 section 3.2 (1.1 only)
+            raise bad_request("request.host_missing")
+        if not (self._hosts.get(host) or self._valid_host(host)):
             raise bad_request("request.host_invalid")
         if target[:1] == b"/" and b"#" not in target:  # origin form, the usual case
             path_bytes, _, query_bytes = target.partition(b"?")

@@ -104,6 +104,13 @@ def test_exactly_one_well_formed_host(gw: RunningGateway, upstream: Upstream, ho
     assert upstream.count == 0
 
 
+def test_http_1_0_needs_a_host_too(gw: RunningGateway, upstream: Upstream) -> None:
+    assert refused(send(gw, "GET /echo HTTP/1.0"))
+    assert upstream.count == 0
+    call = seen(send(gw, "GET /echo HTTP/1.0", "Host: shop.example"))
+    assert call["path"] == "/echo" and upstream.count == 1
+
+
 def test_absolute_form_target_must_name_the_host(gw: RunningGateway, upstream: Upstream) -> None:
     assert refused(send(gw, "GET http://evil.example/echo HTTP/1.1", "Host: shop.example"))
     assert refused(send(gw, "GET http://shop.example:8443/echo HTTP/1.1", "Host: shop.example"))

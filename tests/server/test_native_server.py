@@ -139,7 +139,7 @@ def test_connection_close_is_honoured(gw: RunningGateway) -> None:
 
 
 def test_http_1_0_gets_its_answer_then_the_connection_closes(gw: RunningGateway) -> None:
-    c = Conn(gw.port).send(b"GET /old HTTP/1.0\r\n\r\n")
+    c = Conn(gw.port).send(b"GET /old HTTP/1.0\r\nHost: shop\r\n\r\n")
     status, _, body = c.response()
     assert status == 200 and json.loads(body)["path"] == "/old"
     assert c.closed_by_server()
@@ -148,7 +148,8 @@ def test_http_1_0_gets_its_answer_then_the_connection_closes(gw: RunningGateway)
 def test_http_1_0_keep_alive_is_said_back(gw: RunningGateway) -> None:
     c = Conn(gw.port)
     for path in ("/k1", "/k2"):
-        status, headers, body = c.send(f"GET {path} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".encode()).response()
+        request = f"GET {path} HTTP/1.0\r\nHost: shop\r\nConnection: keep-alive\r\n\r\n".encode()
+        status, headers, body = c.send(request).response()
         assert status == 200 and headers["connection"] == "keep-alive" and json.loads(body)["path"] == path
 
 
@@ -164,7 +165,7 @@ def test_streamed_answer_to_http_1_0_is_close_delimited() -> None:
         return resp
 
     with run_upstream(handler) as up, run_gateway(cfg(up.url)) as gw:
-        c = Conn(gw.port).send(b"GET /s HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        c = Conn(gw.port).send(b"GET /s HTTP/1.0\r\nHost: shop\r\nConnection: keep-alive\r\n\r\n")
         _, headers, body = c.response()
         assert "transfer-encoding" not in headers and headers["connection"] == "close"
         assert body == b"p" * 100_000 + b"q" * 100_000
