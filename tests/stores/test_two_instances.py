@@ -5,6 +5,7 @@ both, and an instance killed with SIGKILL losing nothing the docs promise (docs/
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import subprocess
@@ -44,7 +45,7 @@ IAM_API = """
   pool:
     base_path: /pool
     authorizers: {{strict: {{type: user_pool, builtin: mobile, check_revocation: true}}}}
-    routes: [{{route: "GET /x", authorizer: strict}}]
+    routes: [{{route: "GET /x", authorizer: strict}}, {{route: "GET /admins", authorizer: strict, groups: [admins]}}]
     integration: {{http: "{upstream}"}}
   lam:
     base_path: /lam
@@ -89,9 +90,27 @@ class IdToken(str):
     """An ID token of the built-in pool, for its route (revocation checked)."""
 
 
+class Member(str):
+    """A pool user's name: each request signs them in afresh through that instance, then calls the admins-only
+    route with the new ID token (groups are read from the catalog at each sign-in)."""
+
+
+def signed_in(url: str, username: str) -> str:
+    r = requests.post(url + "/_gatepost/idp", timeout=30, data=json.dumps({
+        "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": APP, "AuthParameters": {"USERNAME": username,
+                                                                            "PASSWORD": PASSWORD}}),
+        headers={"content-type": "application/x-amz-json-1.1",
+                 "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth"})
+    assert r.status_code == 200, r.text
+    return str(r.json()["AuthenticationResult"]["IdToken"])
+
+
 def status(url: str, value: str | IssuedKey) -> int:
     if isinstance(value, IssuedKey):
         return botocore_send(value, "GET", url + "/iam/x").status_code
+    if isinstance(value, Member):
+        token = signed_in(url, value)
+        return requests.get(url + "/pool/admins", headers={"authorization": f"Bearer {token}"}, timeout=30).status_code
     if isinstance(value, IdToken):
         return requests.get(url + "/pool/x", headers={"authorization": f"Bearer {value}"}, timeout=30).status_code
     if isinstance(value, Token):
@@ -173,6 +192,12 @@ def test_two_instances_two_workers_each(tmp_path: Path, postgres_url: str, upstr
             assert status(url_a, id_token) == status(url_b, id_token) == 200
             cognito.revoke_token(Token=tokens["AuthenticationResult"]["RefreshToken"], ClientId=APP)
             took["token revoked"] = propagated([url_a, url_b], id_token, 401)
+            # a user removed from a group through one instance: new sign-ins on every worker of both lack it
+            cognito.admin_add_user_to_group(UserPoolId=POOL_ID, Username="dora", GroupName="admins")
+            dora = Member("dora")
+            assert status(url_a, dora) == status(url_b, dora) == 200
+            cognito.admin_remove_user_from_group(UserPoolId=POOL_ID, Username="dora", GroupName="admins")
+            took["removed from a group"] = propagated([url_a, url_b], dora, 403)
             print("propagation seconds (to 16 requests in a row):", took)
             # an instance killed outright: the other serves, the quota stays used, the report stays exact
             os.killpg(a.pid, signal.SIGKILL)
