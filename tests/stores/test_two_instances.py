@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
+import botocore.exceptions
 import pytest
 import requests
 from iam_signing import botocore_send
@@ -184,7 +185,15 @@ def test_two_instances_two_workers_each(tmp_path: Path, postgres_url: str, upstr
             cognito = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=url_a + "/_gatepost/idp",
                                    aws_access_key_id=carol.access_key_id,
                                    aws_secret_access_key=carol.secret_access_key)
-            cognito.admin_create_user(UserPoolId=POOL_ID, Username="dora", MessageAction="SUPPRESS")
+            deadline = time.monotonic() + 30  # the new policy reaches instance A's workers within about a second
+            while True:
+                try:
+                    cognito.admin_create_user(UserPoolId=POOL_ID, Username="dora", MessageAction="SUPPRESS")
+                    break
+                except botocore.exceptions.ClientError as exc:
+                    if "AccessDenied" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
             cognito.admin_set_user_password(UserPoolId=POOL_ID, Username="dora", Password=PASSWORD, Permanent=True)
             tokens = cognito.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=APP,
                                            AuthParameters={"USERNAME": "dora", "PASSWORD": PASSWORD})

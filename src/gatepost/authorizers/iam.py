@@ -52,7 +52,13 @@ class IamAuthorizer(Authorizer):
         try:
             verified = self.verifier.verify(req)
         except GatewayError as err:
-            return Decision.reject(Outcome.UNAUTHORIZED, err, authorizer=self.name, kind=self.kind)
+            if err.reason != "sigv4.unknown_key" or not await self.directory.reload_for_unknown_key(
+                    self.clock.monotonic()):
+                return Decision.reject(Outcome.UNAUTHORIZED, err, authorizer=self.name, kind=self.kind)
+            try:  # a key issued a moment ago: the snapshot was reloaded, verify once more
+                verified = self.verifier.verify(req)
+            except GatewayError as again:
+                return Decision.reject(Outcome.UNAUTHORIZED, again, authorizer=self.name, kind=self.kind)
         caller: Caller = verified.credential.identity
         context = {**request_context(req, self.clock), **caller.context}
         effect = evaluate(caller.policies, INVOKE, match.method_arn, context)

@@ -89,6 +89,7 @@ class IamDirectory:
         self.box = box
         self._credentials: dict[str, Credential] = {}
         self._lock = asyncio.Lock()
+        self._last_miss_reload = float("-inf")
 
     @classmethod
     def shared(cls, services: Services) -> IamDirectory:
@@ -103,6 +104,16 @@ class IamDirectory:
 
     def lookup(self, access_key_id: str) -> Credential | None:
         return self._credentials.get(access_key_id)
+
+    async def reload_for_unknown_key(self, now: float) -> bool:
+        """An access key this snapshot does not know: it may have been issued a moment ago (`gatepost iam
+        assume-role`, another worker, an identity pool) and the watcher not have run yet. Reload now, at
+        most once a second per process (a flood of made-up keys costs one catalog read a second)."""
+        if now - self._last_miss_reload < 1.0:
+            return False
+        self._last_miss_reload = now
+        await self.reload()
+        return True
 
     async def reload(self) -> None:
         async with self._lock:
