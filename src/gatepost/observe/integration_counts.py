@@ -25,10 +25,10 @@ import ipaddress
 import logging
 import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatepost.observe.shared_file import connect_shared, run_file
 from gatepost.response import Response, json_response
 
 if TYPE_CHECKING:
@@ -47,17 +47,11 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS calls (worker INTEGER NOT NULL, api TEXT 
 
 
 def shared_file() -> Path:
-    run = os.environ.get("GATEPOST_RUN_ID") or str(os.getppid())
-    return Path(tempfile.gettempdir()) / "gatepost" / f"integration-calls-{run}.db"
+    return run_file("integration-calls")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA busy_timeout=5000")
-    conn.execute(_SCHEMA)
-    return conn
+    return connect_shared(path, _SCHEMA)
 
 
 def write_totals(path: Path, worker: int, totals: Totals) -> None:

@@ -20,7 +20,6 @@ import contextlib
 import logging
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +27,8 @@ from typing import Any, Protocol
 import orjson
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
+
+from gatepost.observe.shared_file import connect_shared, run_file
 
 
 class Gateway(Protocol):
@@ -188,17 +189,15 @@ def exposition(snap: Snapshot, workers: int) -> bytes:
 
 # ---- several workers: a shared file ---------------------------------------------------------------------
 
+_SCHEMA = "CREATE TABLE IF NOT EXISTS snapshots (worker INTEGER PRIMARY KEY, doc BLOB NOT NULL)"
+
+
 def shared_file() -> Path:
-    run = os.environ.get("GATEPOST_RUN_ID") or str(os.getppid())
-    return Path(tempfile.gettempdir()) / "gatepost" / f"metrics-{run}.db"
+    return run_file("metrics")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("CREATE TABLE IF NOT EXISTS snapshots (worker INTEGER PRIMARY KEY, doc BLOB NOT NULL)")
-    return conn
+    return connect_shared(path, _SCHEMA)
 
 
 def write_snapshot(path: Path, worker: int, snap: Snapshot) -> None:
