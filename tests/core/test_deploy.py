@@ -1,14 +1,19 @@
 """deploy/ as far as this machine can check it: every file parses, names only files that exist, the
-gateway config compiles, the image runs as non-root and the probes point at the health endpoints.
-`kubectl kustomize` and `docker compose config` run too where those tools are installed."""
+gateway config compiles, the image runs as non-root and the probes point at the health endpoints, and the
+compose file validates against the Compose Specification's own JSON schema (tests/core/compose-spec/, with
+its licence) after Compose's variable interpolation. `kubectl kustomize` and `docker compose config` run
+too where those tools are installed."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -19,6 +24,9 @@ from support import REPO
 
 DEPLOY = REPO / "deploy"
 ENV = {"POSTGRES_PASSWORD": "pw"}
+COMPOSE_SCHEMA = Path(__file__).parent / "compose-spec" / "compose-spec.json"
+# Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, $$ for a $
+INTERPOLATION = re.compile(r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\})")
 
 
 def k8s_documents() -> list[dict[str, Any]]:
@@ -104,6 +112,41 @@ def test_kustomize_builds() -> None:
     out = subprocess.run(["kubectl", "kustomize", str(DEPLOY)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert {d["kind"] for d in yaml.safe_load_all(out.stdout) if d} >= {"Deployment", "Service", "ConfigMap", "Secret"}
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    def one(m: re.Match[str]) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name, op, arg = m.group("name"), m.group("op") or "", m.group("arg") or ""
+        value = env.get(name)
+        missing = value is None or (op.startswith(":") and value == "")
+        if missing and op.endswith("?"):
+            raise ValueError(f"{name}: {arg}")
+        return arg if missing and op.endswith("-") else (value or "")
+
+    return INTERPOLATION.sub(one, text)
+
+
+def compose_errors(text: str) -> list[str]:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    document = yaml.safe_load(interpolate(text, {**ENV, "GATEPOST_MASTER_KEY": "k"}))
+    validator = jsonschema.Draft7Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_compose_validates_against_the_compose_specification_schema() -> None:
+    assert compose_errors((DEPLOY / "compose" / "compose.yaml").read_text()) == []
+
+
+def test_the_compose_schema_check_refuses_what_compose_refuses() -> None:
+    text = (DEPLOY / "compose" / "compose.yaml").read_text()
+    assert any("dependz_on" in e for e in compose_errors(text.replace("depends_on: [", "dependz_on: [")))
+    assert any("restart" in e for e in compose_errors(text.replace("restart: unless-stopped", "restart: [x]", 1)))
+    assert compose_errors(text.replace("\nvolumes:\n", "\nvolumez:\n"))
+    with pytest.raises(ValueError, match="set POSTGRES_PASSWORD"):
+        interpolate(text, {})
+    assert interpolate("a ${X:-d} ${Y-e} ${X-f} $$Z ${X}", {"X": ""}) == "a d e  $Z "
 
 
 def test_compose_validates_where_docker_compose_is_installed(tmp_path: Path) -> None:

@@ -119,15 +119,27 @@ def status(url: str, value: str | IssuedKey) -> int:
     return requests.get(url + "/keyed", headers={"x-api-key": value}, timeout=30).status_code
 
 
-def propagated(urls: list[str], value: str | IssuedKey, want: int, seconds: float = 30.0) -> float:
-    """Seconds until 8 requests in a row to each instance (both workers, by the kernel's balancing) get `want`."""
-    started = time.monotonic()
-    for url in urls:
-        in_a_row = 0
-        while in_a_row < 8:
-            in_a_row = in_a_row + 1 if status(url, value) == want else 0
-            assert time.monotonic() - started < seconds, f"{url} still not {want}"
-    return time.monotonic() - started
+PROPAGATION_BOUND = 1.0  # seconds: the promise of docs/operations.md ("every worker of every instance")
+
+
+def propagated(urls: list[str], value: str | IssuedKey, want: int, changed: float, seconds: float = 30.0) -> float:
+    """Seconds from `changed` (taken just before the change was written) until every worker of every instance
+    answers `want`: the instances are asked in turn, new connections each time (the kernel spreads them over
+    both workers), and an instance counts as changed from the first request of 8 in a row that got `want`."""
+    streak = dict.fromkeys(urls, 0)
+    since = dict.fromkeys(urls, 0.0)
+    while min(streak.values()) < 8:
+        for url in urls:
+            if streak[url] >= 8:
+                continue
+            asked = time.monotonic()
+            if status(url, value) == want:
+                since[url] = since[url] if streak[url] else asked
+                streak[url] += 1
+            else:
+                streak[url] = 0
+            assert time.monotonic() - changed < seconds, f"{url} still not {want}"
+    return max(since.values()) - changed
 
 
 @pytest.mark.timeout(500)
@@ -163,23 +175,29 @@ def test_two_instances_two_workers_each(tmp_path: Path, postgres_url: str, upstr
             # changes written by another process reach every worker of both instances
             for url in (url_a, url_b):
                 assert status(url, disabled_value) == status(url, rotated_value) == status(url, detached_value) == 200
+            both = [url_a, url_b]
+            changed = time.monotonic()
             store.set_enabled("to-disable", False)
-            took = {"disabled": propagated([url_a, url_b], disabled_value, 403)}
+            took = {"disabled": propagated(both, disabled_value, 403, changed)}
+            changed = time.monotonic()
             _, new_value = store.rotate("to-rotate", grace=0)
-            took["rotated"] = propagated([url_a, url_b], rotated_value, 403)
+            took["rotated"] = propagated(both, rotated_value, 403, changed)
             assert status(url_a, new_value) == status(url_b, new_value) == 200
+            changed = time.monotonic()
             store.detach("gold", detached_id)
-            took["detached"] = propagated([url_a, url_b], detached_value, 403)
+            took["detached"] = propagated(both, detached_value, 403, changed)
             assert status(url_a, carol) == status(url_b, carol) == 200
+            changed = time.monotonic()
             iam.detach_policy(USERS, "carol", "123456789012", "invoke")
-            took["IAM policy removed"] = propagated([url_a, url_b], carol, 403)
+            took["IAM policy removed"] = propagated(both, carol, 403, changed)
             token = Token("t")
             for url in (url_a, url_b):  # 40 new connections each: both workers of each instance cache it (300 s)
                 assert [status(url, token) for _ in range(40)] == [200] * 40
             (tmp_path / "verdict.txt").write_text("Deny")
             assert status(url_a, token) == status(url_b, token) == 200  # still the cached Allow
+            changed = time.monotonic()
             assert cli_main(["cache", "flush", "lam", "prod", "--config", str(config)]) == 0
-            took["authorizer cache flushed"] = propagated([url_a, url_b], token, 403)
+            took["authorizer cache flushed"] = propagated(both, token, 403, changed)
             # a session revoked through one instance is refused by every worker of both
             iam.attach_policy(USERS, "carol", "123456789012", "idp", allow_idp())
             cognito = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=url_a + "/_gatepost/idp",
@@ -199,15 +217,18 @@ def test_two_instances_two_workers_each(tmp_path: Path, postgres_url: str, upstr
                                            AuthParameters={"USERNAME": "dora", "PASSWORD": PASSWORD})
             id_token = IdToken(tokens["AuthenticationResult"]["IdToken"])
             assert status(url_a, id_token) == status(url_b, id_token) == 200
+            changed = time.monotonic()
             cognito.revoke_token(Token=tokens["AuthenticationResult"]["RefreshToken"], ClientId=APP)
-            took["token revoked"] = propagated([url_a, url_b], id_token, 401)
+            took["token revoked"] = propagated(both, id_token, 401, changed)
             # a user removed from a group through one instance: new sign-ins on every worker of both lack it
             cognito.admin_add_user_to_group(UserPoolId=POOL_ID, Username="dora", GroupName="admins")
             dora = Member("dora")
             assert status(url_a, dora) == status(url_b, dora) == 200
+            changed = time.monotonic()
             cognito.admin_remove_user_from_group(UserPoolId=POOL_ID, Username="dora", GroupName="admins")
-            took["removed from a group"] = propagated([url_a, url_b], dora, 403)
-            print("propagation seconds (to 16 requests in a row):", took)
+            took["removed from a group"] = propagated(both, dora, 403, changed)
+            print("propagation seconds (change written -> every worker of both instances answers anew):", took)
+            assert max(took.values()) <= PROPAGATION_BOUND, took
             # an instance killed outright: the other serves, the quota stays used, the report stays exact
             os.killpg(a.pid, signal.SIGKILL)
             a.wait(timeout=30)
