@@ -10,7 +10,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,10 +142,14 @@ class RunningGateway:
 @contextlib.contextmanager
 def run_gateway(config: str, *, clock: Clock = SYSTEM_CLOCK, catalog: Catalog | None = None,
                 cache: Cache | None = None, config_dir: Path | None = None,
-                access_log: AccessLog | None = None, workers: int = 1) -> Iterator[RunningGateway]:
-    """Compile `config` (YAML text) and serve it on a free loopback port, in a thread."""
+                access_log: AccessLog | None = None, workers: int = 1,
+                prepare: Callable[[Gateway], None] | None = None) -> Iterator[RunningGateway]:
+    """Compile `config` (YAML text) and serve it on a free loopback port, in a thread (`prepare` sees the
+    compiled gateway before it starts)."""
     gw = build_gateway(text=config, clock=clock, catalog=catalog if catalog is not None else MemoryCatalog(),
                        cache=cache, config_dir=config_dir or REPO, workers=workers)
+    if prepare is not None:
+        prepare(gw)
     app = GatewayApp(gw, access_log or AccessLog("off"))
     with _serve_native(app, gw, config_dir or REPO) as port:
         yield RunningGateway(f"http://127.0.0.1:{port}", gw, app, port)

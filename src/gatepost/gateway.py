@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from gatepost.request_validation import RequestValidator
     from gatepost.responses import GatewayResponses
     from gatepost.services import Services
+    from gatepost.tracing.tracer import Tracer
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -104,6 +105,9 @@ class Gateway:
     integration_calls: defaultdict[Route, int] = field(default_factory=lambda: defaultdict(int))
     # requests by api/route/status/reason and their durations (observe/metrics.py, the admin port's /metrics)
     metrics: Metrics = field(default_factory=Metrics)
+    # tracing/ (None: off): the server starts each request's trace with it; authorizers and integrations were
+    # instrumented when it was built
+    tracer: Tracer | None = None
     # the API when there is one, on every host, at "/": it serves every request (no host or path to look at)
     only: Api | None = field(init=False, default=None)
 
@@ -135,8 +139,12 @@ class Gateway:
             await api.caller_throttle.start()
             await api.web_acl.start()
         await self.services.watcher.start()
+        if self.tracer is not None:
+            self.tracer.start()
 
     async def close(self) -> None:
+        if self.tracer is not None:
+            await self.tracer.close()
         await self.services.watcher.stop()
         await self.close_apis()
         await self.services.close()

@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote
+
+if TYPE_CHECKING:
+    from gatepost.tracing.context import RequestTrace
 
 
 class GatewayRequest:
@@ -37,6 +41,7 @@ class GatewayRequest:
         "scheme",
         "server_port",
         "source_ip",
+        "trace",
     )
     _client_names: dict[str, str]  # lazily: see client_names
 
@@ -75,6 +80,7 @@ class GatewayRequest:
         self._query: list[tuple[str, str]] | None = None
         self._cookies: list[str] | None = None
         self._raw_headers = raw_headers  # (`_client_names` is set on first use)
+        self.trace: RequestTrace | None = None  # set by the server when tracing is on (tracing/tracer.py)
 
     def header(self, name: str) -> str | None:
         """The value of a header (name case-insensitive); the last one when repeated."""

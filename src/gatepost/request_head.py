@@ -184,6 +184,11 @@ class HeadReader:
         return known
 
     # -- the client's address ------------------------------------------------------------------------
+    def trusts(self, peer: str) -> bool:
+        """Whether a socket peer is a trusted proxy (`server.trusted_proxies`): its forwarding headers and
+        its `traceparent` are believed (tracing/tracer.py)."""
+        return bool(self.trusted) and self._trusted(peer)
+
     def _trusted(self, addr: str) -> bool:
         known = self._peers.get(addr)
         if known is None:

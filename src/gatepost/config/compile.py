@@ -28,6 +28,7 @@ from gatepost.request_validation import RequestValidator
 from gatepost.responses import GatewayResponses, compile_overrides
 from gatepost.routing import DEFAULT_ROUTE, RouteSyntaxError, RouteTable, parse_route_key
 from gatepost.services import Services
+from gatepost.tracing.build import OTEL_MISSING, build_tracer
 from gatepost.usage.build import build_caller_throttle, build_usage_gate
 from gatepost.waf.build import build_web_acl_gates
 
@@ -256,5 +257,9 @@ def compile_gateway(config: GatewayConfig, doc: Located, services: Services, con
     if issues.items:
         raise ConfigError(issues.items)
     apis.sort(key=lambda a: (not a.hosts, -len(a.base_path)))
+    try:
+        tracer = build_tracer(config.tracing, apis)
+    except ImportError:
+        raise ConfigError([doc.issue(("tracing", "exporter"), *OTEL_MISSING)]) from None
     return Gateway(config, tuple(apis), services,
-                   propagation_prefix=config.server.propagation_prefix.lower())
+                   propagation_prefix=config.server.propagation_prefix.lower(), tracer=tracer)

@@ -19,6 +19,7 @@ from gatepost.federation.config import IdentityPoolConfig
 from gatepost.idp.config import UserPoolConfig
 from gatepost.integrations.registry import KINDS as INTEGRATION_KINDS
 from gatepost.request_validation import RequestValidationConfig
+from gatepost.tracing.config import TracingConfig
 from gatepost.usage.config import UsagePlanConfig, UsageSettings, check_plan_references
 from gatepost.waf.config import WebAclConfig
 
@@ -186,6 +187,7 @@ class GatewayConfig(StrictModel):
     federation_public_url: str | None = Field(None, description="base URL callers reach the gateway at, for the "
                                                                 "issuer of GetOpenIdToken's tokens")
     web_acls: dict[str, WebAclConfig] = {}  # waf/config.py: AWS WAF Web ACLs that APIs attach by name
+    tracing: TracingConfig | None = None  # tracing/config.py: W3C Trace Context and OpenTelemetry (off when absent)
 
     @model_validator(mode="after")
     def _unique_api_ids(self) -> GatewayConfig:

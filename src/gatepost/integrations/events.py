@@ -295,10 +295,11 @@ def event_request_id(req: GatewayRequest, flavour: str) -> str:
 def aws_added(req: GatewayRequest, *, rest: bool) -> list[tuple[str, str]]:
     """X-Forwarded-For/-Port/-Proto and X-Amzn-Trace-Id, as API Gateway adds them to every event: the
     caller's address (after trusted proxies), the port and scheme it called, and a trace id (the client's
-    when it sent a valid one, as AWS keeps it). REST spells them as AWS's samples do; HTTP APIs lower-case."""
+    when it sent a valid one, as AWS keeps it; with tracing on, else the request's W3C trace in X-Ray's form).
+    REST spells them as AWS's samples do; HTTP APIs lower-case."""
     trace = req.header("x-amzn-trace-id") or ""
     if not re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}(;.*)?", trace):
-        trace = trace_id(req)
+        trace = trace_id(req) if req.trace is None else req.trace.xray_header()
     host = req.host.rsplit("]", 1)[-1]
     port = host.rsplit(":", 1)[1] if ":" in host else ("443" if req.scheme == "https" else "80")
     values = (("X-Forwarded-For", req.source_ip), ("X-Forwarded-Port", port), ("X-Forwarded-Proto", req.scheme),

@@ -2,8 +2,9 @@
 
 Fields: time, request_id, api, route, method, path (never the query string), method_arn, authorizer,
 auth_type, outcome, reason (stable code), error_type, principal_id, api_key_id, status, latency_ms,
-source_ip, and `waf` when a Web ACL rule matched (ACL, action, rule, labels, counted rules: never the matched
-value). Never a header value, token, key or signature: identity sources are not logged at all.
+source_ip, `waf` when a Web ACL rule matched (ACL, action, rule, labels, counted rules: never the matched
+value), and `trace_id` when tracing is on (the request's W3C trace id). Never a header value, token, key or
+signature: identity sources are not logged at all.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def record(ex: Exchange, latency: float, now: float) -> dict[str, Any]:
         rec["error_type"] = ex.error_type
     if ex.waf is not None:
         rec["waf"] = ex.waf.log()
+    if req.trace is not None:  # tracing on (tracing/): the W3C trace id, 32 hex digits
+        rec["trace_id"] = req.trace.trace_id_hex
     return rec
 
 

@@ -57,7 +57,19 @@ class GatewayApp:
         handing back the awaitable (the pipeline's own coroutine): one coroutine less per request."""
         if req.path.startswith(RESERVED):
             return self._reserved(req)
+        if self.gw.tracer is not None:
+            return self._traced(req)
         return serve(self.gw, req)
+
+    async def _traced(self, req: GatewayRequest) -> tuple[Response, Exchange | None]:
+        """The pipeline inside the request's trace (tracing/): a trusted caller's, or a new one."""
+        gw = self.gw
+        tracer = gw.tracer
+        assert tracer is not None
+        req.trace = trace = tracer.begin(req, self.head.trusts(req.peer_ip))
+        response, ex = await serve(gw, req)
+        tracer.end(trace, ex)
+        return response, ex
 
     async def _reserved(self, req: GatewayRequest) -> tuple[Response, Exchange | None]:
         return await self._internal(req), None
