@@ -7,6 +7,11 @@ routes answer from a mock integration, and `pipeline.serve` called in a loop on 
 checks, the pipeline, the answer's encoding) on a stand-in transport: the server's own share, still
 without sockets.
 
+`--tracing propagate` adds `tracing: {}` (W3C ids, traceparent to the integration, nothing exported);
+`--tracing otlp` exports every request's spans to a real OTLP/HTTP receiver started on loopback in another
+process (`python -m oteltap`, from the test extra). Both need `--wire` (tracing starts in the server's
+app), and the CPU counted is the whole process's, the exporter's thread included.
+
 What it shows is the pipeline's own CPU per request (routing, authorizer, policy, usage gate,
 propagation, the mock answer); the HTTP rows of bench/run.py add the server and the upstream round trip.
 The difference between a scenario and the public route is its authorizer's in-situ cost. Run it pinned
@@ -183,6 +188,17 @@ async def measure(conf: Path, scenarios: list[Scenario], args: argparse.Namespac
         await gw.close()
 
 
+def tracing_section(mode: str, ctx: Context) -> str:
+    """The config's `tracing:` for `--tracing`; otlp starts a receiver that `ctx.close()` stops."""
+    if mode == "off":
+        return ""
+    if mode == "propagate":
+        return "tracing: {}\n"
+    port = ctx.port("otlp")
+    ctx.spawn("oteltap", [sys.executable, "-m", "oteltap", "--port", str(port)], port)
+    return f'tracing: {{exporter: otlp, endpoint: "http://127.0.0.1:{port}"}}\n'
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", help="scenario names (substring, comma-separated)")
@@ -190,7 +206,11 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--profile", action="store_true", help="print cProfile's top functions instead of timings")
     p.add_argument("--wire", action="store_true", help="through the native server's protocol, from raw bytes")
+    p.add_argument("--tracing", choices=["off", "propagate", "otlp"], default="off",
+                   help="with --wire: tracing on, without or with an OTLP export (docs/operations.md, Tracing)")
     args = p.parse_args()
+    if args.tracing != "off" and not args.wire:
+        p.error("--tracing needs --wire: a request's trace starts in the server's app, not in pipeline.serve")
     with tempfile.TemporaryDirectory(prefix="gatepost-micro-") as t:
         ctx = Context(Path(t))
         try:
@@ -201,7 +221,8 @@ def main() -> int:
                 scenarios = [s for s in scenarios
                              if any(w in s.name for w in wanted) or s.name.endswith("public route")]
             conf = ctx.tmp / "gatepost-micro.yaml"
-            conf.write_text(bench.gateway_config(9, scenarios).replace('{http: "http://127.0.0.1:9"}', MOCK))
+            conf.write_text(tracing_section(args.tracing, ctx) +
+                            bench.gateway_config(9, scenarios).replace('{http: "http://127.0.0.1:9"}', MOCK))
             ctx.config = conf
             for sc in scenarios:
                 if sc.setup:
