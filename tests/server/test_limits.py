@@ -8,12 +8,15 @@ Deadlines are set short here (`head_timeout: 1`) so nothing sleeps long; the bou
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from gatepost.observe.access_log import AccessLog
 from support import RunningGateway, run_gateway
 
 ROUTES = """
@@ -216,3 +219,24 @@ def test_at_the_cap_idle_kept_alive_connections_make_room() -> None:
         finally:
             for s in idle:
                 s.close()
+
+
+def test_heads_refused_while_read_have_their_access_log_line(tmp_path: Path) -> None:
+    """431, 413 and a malformed head never reach the app, but each leaves a line: status, reason, peer."""
+    log_file = tmp_path / "access.log"
+    log = AccessLog(str(log_file), interval=0.01)
+    cfg = config(max_header_bytes=4096, max_header_fields=20, max_body_bytes=1000).replace('access_log: "off", ', "")
+    with run_gateway(cfg, access_log=log) as g:
+        for raw in (HEAD + b"X-Pad: " + b"p" * 5000 + b"\r\n\r\n",
+                    b"POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n",
+                    b"GET /ok HTTP/1.1\r\nHost x\r\n\r\n",
+                    REQUEST):
+            with connect(g.port) as s:
+                s.sendall(raw)
+                read_until_closed(s) if raw != REQUEST else s.recv(65536)
+    log.close()
+    lines = [json.loads(line) for line in log_file.read_text().splitlines()]
+    refused = [(r["status"], r["reason"]) for r in lines if r.get("stage") == "head"]
+    assert refused == [(431, "request.headers_too_large"), (413, "request.body_too_large"), (400, "request.malformed")]
+    assert all(r["source_ip"] == "127.0.0.1" and r["method"] is None and r["request_id"] for r in lines[:3])
+    assert [r["status"] for r in lines if "stage" not in r] == [200]

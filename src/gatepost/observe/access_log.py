@@ -5,6 +5,10 @@ auth_type, outcome, reason (stable code), error_type, principal_id, api_key_id, 
 source_ip, `waf` when a Web ACL rule matched (ACL, action, rule, labels, counted rules: never the matched
 value), and `trace_id` when tracing is on (the request's W3C trace id). Never a header value, token, key or
 signature: identity sources are not logged at all.
+
+A request refused while its head was read (400 malformed, 413, 431: server/native.py) has a shorter line:
+time, request_id, status, reason, source_ip and `"stage": "head"`; its method and path are null (they are
+what could not be trusted, or were never read whole).
 """
 
 from __future__ import annotations
@@ -54,6 +58,11 @@ def record(ex: Exchange, latency: float, now: float) -> dict[str, Any]:
     if req.trace is not None:  # tracing on (tracing/): the W3C trace id, 32 hex digits
         rec["trace_id"] = req.trace.trace_id_hex
     return rec
+
+
+def head_refusal(request_id: str, status: int, reason: str, source_ip: str, now: float) -> dict[str, Any]:
+    return {"time": round(now, 3), "request_id": request_id, "api": None, "method": None, "path": None,
+            "status": status, "reason": reason, "latency_ms": 0.0, "source_ip": source_ip, "stage": "head"}
 
 
 class AccessLog:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
 from gatepost.errors import GatewayError, ResponseType
+from gatepost.observe.access_log import head_refusal
 from gatepost.pipeline import NO_API_RESPONSES
 from gatepost.request import GatewayRequest
 from gatepost.response import Response
@@ -53,15 +54,16 @@ class _Reject(Exception):
 class Pending:
     """One request read off the connection, or an answer already decided (a rejection)."""
 
-    __slots__ = ("close", "http10", "keep_alive", "req", "response")
+    __slots__ = ("close", "http10", "keep_alive", "refused", "req", "response")
 
     def __init__(self, req: GatewayRequest, keep_alive: bool, response: Response | None = None,
-                 close: bool = False, http10: bool = False) -> None:
+                 close: bool = False, http10: bool = False, refused: str | None = None) -> None:
         self.req = req
         self.keep_alive = keep_alive
         self.response = response
         self.close = close
         self.http10 = http10  # HTTP/1.0: keep-alive must be said, and no chunked answers
+        self.refused = refused  # the reason code of a refusal decided while reading the head
 
 
 class Listener(Protocol):
@@ -265,11 +267,13 @@ class HttpProtocol(asyncio.Protocol):
     def _reject(self, error: GatewayError) -> None:
         req = GatewayRequest(method="GET", path="/", source_ip=self.peer, request_id=new_request_id(),
                              received_at=time.time())
-        self._enqueue(Pending(req, False, NO_API_RESPONSES.render(error, req), close=True))
+        self._enqueue(Pending(req, False, NO_API_RESPONSES.render(error, req), close=True, refused=error.reason))
         self._stop_reading()
 
     def _bad_request(self) -> None:
-        self._enqueue(Pending(GatewayRequest(method="GET", path="/"), False, None, close=True))
+        req = GatewayRequest(method="GET", path="/", source_ip=self.peer, request_id=new_request_id(),
+                             received_at=time.time())
+        self._enqueue(Pending(req, False, None, close=True, refused="request.malformed"))
         self._stop_reading()
 
     def _stop_reading(self) -> None:
@@ -338,9 +342,8 @@ class HttpProtocol(asyncio.Protocol):
 
     async def _answer(self, pending: Pending) -> bool:
         """Write one answer; True when the connection stays open for the next request."""
-        if pending.response is None and pending.close:
-            self._write(wire.bad_request())
-            return False
+        if pending.refused is not None:
+            return self._answer_refusal(pending, pending.refused)
         app = self.app
         logged = app.access_log.enabled
         started = time.perf_counter() if logged else 0.0
@@ -356,6 +359,18 @@ class HttpProtocol(asyncio.Protocol):
             if logged:
                 app.log(ex, started)
         return keep
+
+    def _answer_refusal(self, pending: Pending, reason: str) -> bool:
+        """A head refused before it reached the app: the answer, a log line, and the connection closes."""
+        req, response = pending.req, pending.response
+        if response is None:
+            self._write(wire.bad_request())
+        else:
+            self._send_whole(req, response, False, False)
+        if self.app.access_log.enabled:
+            status = 400 if response is None else response.status
+            self.app.access_log.write(head_refusal(req.request_id, status, reason, req.source_ip, req.received_at))
+        return False
 
     async def _send(self, req: GatewayRequest, response: Response, keep: bool, http10: bool) -> bool:
         if response.stream is not None and http10 and _content_length(response.headers) is None:
