@@ -122,7 +122,7 @@ async def measure(conf: Path, args: argparse.Namespace) -> None:
     try:
         guarded = next(a for a in gw.apis if a.name == "guarded")
         acl = guarded.web_acl.acl  # type: ignore[attr-defined]
-        over = guarded.web_acl._over_limit  # type: ignore[attr-defined]
+        over = guarded.web_acl.admit  # type: ignore[attr-defined]
         rows = [
             ("public route, no Web ACL", lambda: serve(gw, _request("/plain/items"))),
             ("public route, ten-rule Web ACL (clean: all ten rules run)",

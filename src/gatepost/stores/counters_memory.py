@@ -54,6 +54,18 @@ class MemoryCounters:
             self._quotas[quota.key] = (used, quota.expires_at)
         return Verdict(Outcome.ADMITTED, used=used)
 
+    def over_quota(self, quota: Quota, now: float) -> bool:
+        """`admit_now((), quota, now)` when only a quota counts (a Web ACL's rate rule): True when the quota is
+        used up (the request is then not counted)."""
+        self._ops += 1
+        if self._ops % SWEEP_EVERY == 0:
+            self.sweep(now)
+        used = self._quotas.get(quota.key, (0, 0.0))[0]
+        if used >= quota.limit:
+            return True
+        self._quotas[quota.key] = (used + 1, quota.expires_at)
+        return False
+
     def seed(self, quota_key: str, used: int, expires_at: float) -> None:
         """Start a quota counter from persisted usage (a restart); counts already made are kept."""
         current = self._quotas.get(quota_key, (0, expires_at))[0]

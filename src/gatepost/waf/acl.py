@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gatepost.request import GatewayRequest
+from gatepost.waf.compiled import Evaluator, compile_acl
 from gatepost.waf.inspection import Inspection, Networks
 from gatepost.waf.rate import Admit, RateBased
 from gatepost.waf.statements import Statement
@@ -82,15 +83,22 @@ class WebAcl:
     trusted: Networks = ()
     source: str = ""  # the file it came from, or "inline"
     default_verdict: Verdict = field(init=False)
+    # `await evaluate(request, now, admit)`: the rules compiled into one function (compiled.py), or `interpret`
+    evaluate: Evaluator = field(init=False)
+    program: str = field(init=False, repr=False)  # the compiled function's source ("" when interpreted)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "default_verdict", Verdict(self.name, self.default))
+        compiled = compile_acl(self)
+        object.__setattr__(self, "evaluate", compiled[0] if compiled else self.interpret)
+        object.__setattr__(self, "program", compiled[1] if compiled else "")
 
     @property
     def has_rate_rules(self) -> bool:
         return any(r.rate is not None for r in self.rules)
 
-    async def evaluate(self, req: GatewayRequest, now: float, admit: Admit) -> Verdict:
+    async def interpret(self, req: GatewayRequest, now: float, admit: Admit) -> Verdict:
+        """The rules evaluated one statement object at a time: the reference the compiled evaluator matches."""
         insp = Inspection(req, self.body_limit, self.trusted, now)
         counted: list[str] | None = None
         for rule in self.rules:

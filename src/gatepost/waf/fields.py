@@ -32,6 +32,7 @@ REFUSED = {
 class Field:
     key: tuple[str, ...]  # names the component for the per-request memo
     read: Callable[[Inspection], Values]
+    attr: str | None = None  # a single-valued component: the GatewayRequest attribute holding it (compiled.py)
 
     def values(self, insp: Inspection) -> Values:
         memo = insp.memo
@@ -49,6 +50,13 @@ def _query_args(insp: Inspection) -> list[tuple[str, str]]:
             ((unquote_plus(name) if "%" in name or "+" in name else name).lower(), value)
             for name, _, value in (part.partition("=") for part in insp.req.query_string.split("&") if part)]
     return found
+
+
+def _query_arg(insp: Inspection, arg: str) -> Values:
+    query = insp.req.query_string
+    if query.isascii() and "%" not in query and arg not in query.replace("+", " ").lower():
+        return ()  # no argument can be named `arg` (names are only ever decoded, then lower-cased)
+    return tuple([v for k, v in _query_args(insp) if k == arg])
 
 
 def _body(insp: Inspection, oversize: str) -> Values:
@@ -145,17 +153,17 @@ def _json_field(node: Node) -> Field:
 def compile_field(node: Node) -> Field:
     kind, spec = node.one_key("FieldToMatch")
     if kind == "UriPath":
-        return Field(("UriPath",), lambda insp: (insp.req.raw_path,))
+        return Field(("UriPath",), lambda insp: (insp.req.raw_path,), "raw_path")
     if kind == "QueryString":
-        return Field(("QueryString",), lambda insp: (insp.req.query_string,))
+        return Field(("QueryString",), lambda insp: (insp.req.query_string,), "query_string")
     if kind == "Method":
-        return Field(("Method",), lambda insp: (insp.req.method,))
+        return Field(("Method",), lambda insp: (insp.req.method,), "method")
     if kind == "SingleHeader":
         name = spec.text("Name").lower()
         return Field(("SingleHeader", name), lambda insp: tuple(insp.req.header_values(name)))
     if kind == "SingleQueryArgument":
         arg = spec.text("Name").lower()  # AWS: the name isn't case sensitive
-        return Field(("SingleQueryArgument", arg), lambda insp: tuple(v for k, v in _query_args(insp) if k == arg))
+        return Field(("SingleQueryArgument", arg), lambda insp: _query_arg(insp, arg))
     if kind == "AllQueryArguments":
         return Field(("AllQueryArguments",), lambda insp: tuple(v for _, v in _query_args(insp)))
     if kind == "Body":

@@ -11,7 +11,9 @@ from gatepost.errors import GatewayError, ResponseType
 from gatepost.gates import WafNotes, WebAclGate
 from gatepost.response import Response
 from gatepost.stores.counters import CountersUnavailable, Outcome, Quota
+from gatepost.stores.counters_memory import MemoryCounters
 from gatepost.waf.acl import WebAcl
+from gatepost.waf.rate import Admit
 
 if TYPE_CHECKING:
     from gatepost.clock import Clock
@@ -26,10 +28,13 @@ class WebAclFilter(WebAclGate):
         self.clock = clock
         self.runtime = runtime  # the counters, when the ACL has rate-based rules
         self.hits: dict[str, int] = {}  # rule name -> requests it matched (Default_Action included)
+        self.admit: Admit = self._over_limit
 
     async def start(self) -> None:
         if self.runtime is not None:
             await self.runtime.start()
+            if isinstance(self.runtime.counters, MemoryCounters):  # one process: nothing can fail or wait
+                self.admit = _over_memory_limit(self.runtime.counters)
 
     async def close(self) -> None:
         if self.runtime is not None:
@@ -58,7 +63,7 @@ class WebAclFilter(WebAclGate):
         return verdict.outcome is Outcome.QUOTA_EXCEEDED
 
     async def inspect(self, req: GatewayRequest, notes: WafNotes) -> Response | None:
-        verdict = await self.acl.evaluate(req, self.clock.now(), self._over_limit)
+        verdict = await self.acl.evaluate(req, self.clock.now(), self.admit)
         if verdict is self.acl.default_verdict and not verdict.blocked:
             return None
         notes.waf = verdict
@@ -75,3 +80,10 @@ class WebAclFilter(WebAclGate):
             headers.insert(0, ("content-type", custom.content_type))
         headers.append(("x-amzn-requestid", req.request_id))
         return Response(custom.status, headers, custom.body)
+
+
+def _over_memory_limit(counters: MemoryCounters) -> Admit:
+    async def over(quota: Quota, now: float) -> bool:
+        return counters.over_quota(quota, now)
+
+    return over

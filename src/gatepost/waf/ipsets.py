@@ -9,7 +9,9 @@ apply the rule), so a client cannot choose the address the ACL sees.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from gatepost.waf.inspection import Inspection
 from gatepost.waf.spec import Node, SpecError
@@ -86,39 +88,51 @@ def parse_forwarded(node: Node, with_position: bool) -> ForwardedIP:
     return ForwardedIP(node.text("HeaderName").lower(), fallback == "MATCH", position)
 
 
-_PARSED: dict[str, IPAddress | None] = {}  # recent callers' addresses, parsed once (bounded)
-_PARSED_MAX = 4096
+_CACHE_MAX = 4096  # recent callers' addresses per table below
+T = TypeVar("T")
 
 
-_CANONICAL: dict[str, str] = {}  # address text as sent -> its one spelling (2001:DB8::1 -> 2001:db8::1)
-
-
-def canonical_ip(text: str) -> str:
-    """The address's canonical text (a valid address: check with client_ip first); cached like _PARSED."""
+def _cached(table: dict[str, T], text: str, compute: Callable[[str], T]) -> T:
+    """`compute(text)` once per recent address text (the tables are bounded: cleared when full)."""
     try:
-        return _CANONICAL[text]
+        return table[text]
     except KeyError:
         pass
-    if len(_CANONICAL) >= _PARSED_MAX:
-        _CANONICAL.clear()
-    value = _CANONICAL[text] = str(ipaddress.ip_address(text))
+    if len(table) >= _CACHE_MAX:
+        table.clear()
+    value = table[text] = compute(text)
     return value
 
 
-def client_ip(insp: Inspection) -> IPAddress | None:
-    text = insp.req.source_ip
+def _parse(text: str) -> IPAddress | None:
     try:
-        return _PARSED[text]
-    except KeyError:
-        pass
-    if len(_PARSED) >= _PARSED_MAX:
-        _PARSED.clear()
-    try:
-        ip: IPAddress | None = ipaddress.ip_address(text)
+        return ipaddress.ip_address(text)
     except ValueError:
-        ip = None
-    _PARSED[text] = ip
-    return ip
+        return None
+
+
+def _number(text: str) -> tuple[int, int] | None:
+    ip = _parse(text)
+    return None if ip is None else (ip.version, int(ip))
+
+
+_PARSED: dict[str, IPAddress | None] = {}  # address text -> the address (None: not an address)
+_CANONICAL: dict[str, str] = {}  # address text as sent -> its one spelling (2001:DB8::1 -> 2001:db8::1)
+_NUMBERS: dict[str, tuple[int, int] | None] = {}  # address text -> (version, the address as an integer)
+
+
+def canonical_ip(text: str) -> str:
+    """The address's canonical text (a valid address: check with client_ip first)."""
+    return _cached(_CANONICAL, text, lambda t: str(ipaddress.ip_address(t)))
+
+
+def client_ip(insp: Inspection) -> IPAddress | None:
+    return _cached(_PARSED, insp.req.source_ip, _parse)
+
+
+def address_number(text: str) -> tuple[int, int] | None:
+    """(IP version, the address as an integer) of a caller's address text; None when it is not an address."""
+    return _cached(_NUMBERS, text, _number)
 
 
 class IPSetReference(Statement):

@@ -25,6 +25,7 @@ from gatepost.waf.statements import (
     Not,
     Or,
     Statement,
+    Test,
     inspecting,
     positional_test,
     regex_test,
@@ -98,7 +99,7 @@ def _search_string(node: Node, refs: Refs) -> str:
                         "strings") from None
 
 
-def _inspect(node: Node, test: Callable[[str], bool]) -> Inspect:
+def _inspect(node: Node, test: Test) -> Inspect:
     """A statement over the node's FieldToMatch after its TextTransformations."""
     fld: Field = compile_field(node.need("FieldToMatch"))
     names, transform = compile_transformations(node.get("TextTransformations"))
@@ -123,7 +124,7 @@ def _detector(kind: str, node: Node) -> Statement:
     if detect is None:
         raise SpecError(node.place, f"{kind} needs libinjection, which is not installed",
                         "pip install 'gatepost[waf]' (the libinjection-python package), or remove the rule")
-    return _inspect(node, detect)
+    return _inspect(node, Test(detect))
 
 
 def statement(node: Node, refs: Refs, ctx: str) -> Statement:

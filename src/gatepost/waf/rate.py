@@ -103,13 +103,25 @@ class RateBased:
     async def match(self, insp: Inspection, admit: Admit) -> bool:
         if self.scope_down is not None and not self.scope_down.match(insp):
             return False
+        return await self.in_scope(insp, admit)
+
+    async def in_scope(self, insp: Inspection, admit: Admit) -> bool:
+        """A request the ScopeDownStatement matched (or any, without one): counted, and over the limit?"""
+        quota = self.quota(insp)
+        if quota is None or quota is True:
+            return quota is True
+        return await admit(quota, insp.now)  # type: ignore[arg-type]
+
+    def quota(self, insp: Inspection) -> Quota | bool | None:
+        """The counter this request counts against; None: not counted (no aggregation key); True: it matches
+        without counting (FallbackBehavior MATCH)."""
         key = self.aggregation_key(insp)
         if key is None or key is True:
-            return key is True
+            return key
         quota = self.quotas.get(key)  # type: ignore[arg-type]
         if quota is None or not quota.expires_at - self.window <= insp.now < quota.expires_at:
             quota = self._quota(key, insp.now)  # type: ignore[arg-type]
-        return await admit(quota, insp.now)
+        return quota
 
     def _quota(self, key: str, now: float) -> Quota:
         start = int(now // self.window) * self.window

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from gatepost.waf.fields import Field
 from gatepost.waf.inspection import Inspection, Values
 from gatepost.waf.transforms import Transform
 
 _WORD = "A-Za-z0-9_"
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """A test of one (transformed) value: `call(value)`, and the same test as a Python expression over `{v}`
+    (with `{c}` for `const`, or for `call` when there is none) for the compiled evaluator (compiled.py)."""
+
+    call: Callable[[str], bool]
+    expression: str = "{c}({v})"
+    const: object = None
 
 
 class Statement:
@@ -27,15 +38,16 @@ class Statement:
 class Inspect(Statement):
     """A statement over one request component with its text transformations and a test of each value."""
 
-    __slots__ = ("direct", "field", "memo_key", "test", "transform")
+    __slots__ = ("direct", "field", "memo_key", "names", "test", "tester", "transform")
 
-    def __init__(self, field: Field, names: tuple[str, ...], transform: Transform,
-                 test: Callable[[str], bool]) -> None:
+    def __init__(self, field: Field, names: tuple[str, ...], transform: Transform, test: Test) -> None:
         self.field = field
+        self.names = names  # the TextTransformations' types, in order (NONE left out)
         self.transform = transform
         # the per-request memo's key: the component after these transformations (or as extracted)
         self.memo_key: tuple[object, ...] = (field.key, names) if names else field.key
-        self.test = test
+        self.tester = test
+        self.test = test.call
         self.direct = False  # set by share_components: no other statement of the ACL reads this component
 
     def match(self, insp: Inspection) -> bool:
@@ -70,24 +82,24 @@ class Inspect(Statement):
         return False
 
 
-def positional_test(constraint: str, search: str) -> Callable[[str], bool]:
+def positional_test(constraint: str, search: str) -> Test:
     """ByteMatchStatement's PositionalConstraint (case-sensitive, as AWS: use LOWERCASE to ignore case)."""
     if constraint == "EXACTLY":
-        return search.__eq__
+        return Test(search.__eq__, "{v} == {c}", search)
     if constraint == "STARTS_WITH":
-        return lambda v: v.startswith(search)
+        return Test(lambda v: v.startswith(search), "{v}.startswith({c})", search)
     if constraint == "ENDS_WITH":
-        return lambda v: v.endswith(search)
+        return Test(lambda v: v.endswith(search), "{v}.endswith({c})", search)
     if constraint == "CONTAINS":
-        return lambda v: search in v
+        return Test(lambda v: search in v, "{c} in {v}", search)
     word = re.compile(f"(?<![{_WORD}]){re.escape(search)}(?![{_WORD}])")  # CONTAINS_WORD
-    return lambda v: search in v and word.search(v) is not None
+    return Test(lambda v: search in v and word.search(v) is not None)
 
 
 _GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\\g<")
 
 
-def regex_test(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool]:
+def regex_test(patterns: tuple[re.Pattern[str], ...]) -> Test:
     """RegexMatchStatement (one pattern) and RegexPatternSetReferenceStatement (any of the set's patterns: one
     alternation, searched once, unless a pattern refers to its own groups by number or name)."""
     if len(patterns) > 1 and not any(_GROUP_REFERENCE.search(p.pattern) for p in patterns):
@@ -97,19 +109,20 @@ def regex_test(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool]:
             pass
     if len(patterns) == 1:
         search = patterns[0].search
-        return lambda v: search(v) is not None
-    return lambda v: any(p.search(v) is not None for p in patterns)
+        return Test(lambda v: search(v) is not None, "{c}({v}) is not None", search)
+    return Test(lambda v: any(p.search(v) is not None for p in patterns))
 
 
-_COMPARE: dict[str, Callable[[int, int], bool]] = {
-    "EQ": int.__eq__, "NE": int.__ne__, "LE": int.__le__, "LT": int.__lt__, "GE": int.__ge__, "GT": int.__gt__,
+_COMPARE: dict[str, tuple[Callable[[int, int], bool], str]] = {
+    "EQ": (int.__eq__, "=="), "NE": (int.__ne__, "!="), "LE": (int.__le__, "<="), "LT": (int.__lt__, "<"),
+    "GE": (int.__ge__, ">="), "GT": (int.__gt__, ">"),
 }
 
 
-def size_test(operator: str, size: int) -> Callable[[str], bool]:
+def size_test(operator: str, size: int) -> Test:
     """SizeConstraintStatement: the transformed value's length in bytes against Size."""
-    compare = _COMPARE[operator]
-    return lambda v: compare(len(v), size)
+    compare, symbol = _COMPARE[operator]
+    return Test(lambda v: compare(len(v), size), f"len({{v}}) {symbol} {{c}}", size)
 
 
 def inspecting(statement: object) -> list[Inspect]:
@@ -176,16 +189,14 @@ class LabelMatch(Statement):
         self.context = context  # awswaf:{account}:webacl:{name}:
 
     def match(self, insp: Inspection) -> bool:
+        return any(self.matches(label) for label in insp.labels)
+
+    def matches(self, label: str) -> bool:
         key = self.key
         qualified = key.startswith("awswaf:")
-        for label in insp.labels:
-            if not qualified and not label.startswith(self.context):
-                continue
-            if self.scope == "LABEL":
-                if label == key or label.endswith(":" + key):
-                    return True
-            else:
-                namespace = label[:label.rfind(":") + 1]
-                if namespace.startswith(key) if qualified else (":" + key) in (":" + namespace):
-                    return True
-        return False
+        if not qualified and not label.startswith(self.context):
+            return False
+        if self.scope == "LABEL":
+            return label == key or label.endswith(":" + key)
+        namespace = label[:label.rfind(":") + 1]
+        return namespace.startswith(key) if qualified else (":" + key) in (":" + namespace)

@@ -90,8 +90,8 @@ def trim_right(s: str) -> str:
 
 def url_decode(s: str) -> str:
     """%XX decoded, '+' as a space; an invalid escape (`%zz`, a trailing `%`) stays as it is."""
-    if "%" not in s and "+" not in s:
-        return s
+    if "%" not in s:
+        return s.replace("+", " ") if "+" in s else s
     return _PCT.sub(lambda m: chr(int(m.group(1), 16)), s.replace("+", " "))
 
 
