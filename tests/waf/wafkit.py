@@ -9,10 +9,11 @@ from typing import Any
 from gatepost.request import GatewayRequest
 from gatepost.stores.counters import Outcome, Quota
 from gatepost.stores.counters_memory import MemoryCounters
-from gatepost.waf.acl import Verdict, WebAcl
+from gatepost.waf.acl import WebAcl
 from gatepost.waf.geo import CountryDatabase
 from gatepost.waf.ipsets import parse_ip_set
 from gatepost.waf.parse import Refs, compile_regex, parse_web_acl
+from gatepost.waf.rules import Verdict
 from gatepost.waf.spec import Node
 
 

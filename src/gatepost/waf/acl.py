@@ -1,4 +1,4 @@
-"""A compiled Web ACL: rules in priority order, their actions, labels, and the DefaultAction.
+"""A Web ACL: rules in priority order (rules.py), the DefaultAction, and its evaluator (compiled.py).
 
 AWS's evaluation: rules run from the lowest Priority up; a matching rule adds its RuleLabels; Count records the
 match and goes on; Allow and Block stop the evaluation; when no rule stops it the DefaultAction applies.
@@ -11,66 +11,10 @@ from dataclasses import dataclass, field
 from gatepost.request import GatewayRequest
 from gatepost.waf.compiled import Evaluator, compile_acl
 from gatepost.waf.inspection import Inspection, Networks
-from gatepost.waf.rate import Admit, RateBased
-from gatepost.waf.statements import Statement
+from gatepost.waf.rate import Admit
+from gatepost.waf.rules import COUNT, Action, Rule, Verdict
 
-ALLOW, BLOCK, COUNT = "ALLOW", "BLOCK", "COUNT"
 DEFAULT_BODY_LIMIT = 16 * 1024  # API Gateway's default body inspection limit on AWS (AssociationConfig)
-
-
-@dataclass(frozen=True, slots=True)
-class CustomResponse:
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    content_type: str | None
-    body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    kind: str  # ALLOW | BLOCK | COUNT
-    response: CustomResponse | None = None  # Block's CustomResponse
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Rule:
-    name: str
-    priority: int
-    action: Action
-    labels: tuple[str, ...]  # fully qualified: awswaf:{account}:webacl:{acl}:{RuleLabels[].Name}
-    statement: Statement | None = None
-    rate: RateBased | None = None
-
-    def describe(self) -> str:
-        return f"{self.priority} {self.name} -> {self.action.kind}"
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """One evaluation's outcome, for the pipeline and the access log (rule names and labels, never values)."""
-
-    acl: str
-    action: Action
-    rule: str | None = None  # the terminating rule; None: DefaultAction
-    labels: tuple[str, ...] = ()
-    counted: tuple[str, ...] = ()  # Count rules that matched
-
-    @property
-    def blocked(self) -> bool:
-        return self.action.kind == BLOCK
-
-    def log(self) -> dict[str, object]:
-        rec: dict[str, object] = {"acl": self.acl, "action": self.action.kind, "rule": self.rule or "Default_Action"}
-        if self.labels:
-            rec["labels"] = list(self.labels)
-        if self.counted:
-            rec["counted"] = list(self.counted)
-        return rec
-
-    @property
-    def fired(self) -> tuple[str, ...]:
-        """Every rule that matched: the counted ones, then the terminating one."""
-        return self.counted + ((self.rule,) if self.rule else ())
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -89,7 +33,8 @@ class WebAcl:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "default_verdict", Verdict(self.name, self.default))
-        compiled = compile_acl(self)
+        compiled = compile_acl(self.name, self.rules, self.default, self.default_verdict, self.body_limit,
+                               self.trusted)
         object.__setattr__(self, "evaluate", compiled[0] if compiled else self.interpret)
         object.__setattr__(self, "program", compiled[1] if compiled else "")
 

@@ -21,14 +21,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from gatepost.waf.inspection import Inspection
+from gatepost.waf.inspection import Inspection, Networks
 from gatepost.waf.ipsets import IPSetReference, address_number
+from gatepost.waf.rules import COUNT, Action, Rule, Verdict
 from gatepost.waf.statements import And, Inspect, LabelMatch, Not, Or, Statement
 from gatepost.waf.transforms import TRANSFORMS
 
 if TYPE_CHECKING:
     from gatepost.request import GatewayRequest
-    from gatepost.waf.acl import Rule, Verdict, WebAcl
     from gatepost.waf.rate import Admit
 
 log = logging.getLogger("gatepost.waf")
@@ -39,16 +39,18 @@ _UNSET = object()  # a per-request local not computed yet
 class _Writer:
     """Python source for one ACL's evaluator, and the objects it refers to by name."""
 
-    def __init__(self, acl: WebAcl) -> None:
-        self.names: dict[str, Any] = {"_U": _UNSET, "_Inspection": Inspection, "_number": address_number}
+    def __init__(self, name: str, rules: tuple[Rule, ...]) -> None:
+        self.acl_name = name
+        self.names: dict[str, Any] = {"_U": _UNSET, "_Inspection": Inspection, "_number": address_number,
+                                      "_Verdict": Verdict}
         self.ids: dict[int, str] = {}
         self.lines: list[str] = []
         self.locals: list[str] = []  # lazily filled per-request values, reset to _U at the top
         self.memo: dict[object, str] = {}  # component key / (key, transformations) -> its local
         self.uses: dict[object, int] = {}
         self.temps = 0
-        self.labels = frozenset(label for rule in acl.rules for label in rule.labels)  # all it can add
-        for st in _inspects(acl.rules):
+        self.labels = frozenset(label for rule in rules for label in rule.labels)  # all it can add
+        for st in _inspects(rules):
             for i in range(len(st.names) + 1):
                 key = (st.field.key, st.names[:i])
                 self.uses[key] = self.uses.get(key, 0) + 1
@@ -167,7 +169,7 @@ class _Writer:
 
     # rules -------------------------------------------------------------------------------------------
 
-    def rule(self, rule: Rule, acl: WebAcl) -> None:
+    def rule(self, rule: Rule) -> None:
         name = self.ref(rule.name, "r")
         if rule.rate is not None:
             hit = self.temp()
@@ -187,29 +189,26 @@ class _Writer:
         self.emit(1, f"if {condition}:")
         if rule.labels:
             self.emit(2, f"labels.extend({self.ref(rule.labels, 'l')})")
-        if rule.action.kind == "COUNT":
+        if rule.action.kind == COUNT:
             self.emit(2, f"counted += ({name},)")
         else:
-            self.emit(2, f"return _Verdict({self.ref(acl.name, 'r')}, {self.ref(rule.action, 'a')}, {name}, "
+            self.emit(2, f"return _Verdict({self.ref(self.acl_name, 'r')}, {self.ref(rule.action, 'a')}, {name}, "
                          "tuple(labels), counted)")
 
-    def source(self, acl: WebAcl) -> str:
-        from gatepost.waf.acl import Verdict
-
-        self.names["_Verdict"] = Verdict
-        body_limit, trusted = self.ref(acl.body_limit, "b"), self.ref(acl.trusted, "p")
-        for rule in acl.rules:
-            self.rule(rule, acl)
-        default, default_verdict = self.ref(acl.default, "a"), self.ref(acl.default_verdict, "d")
+    def source(self, rules: tuple[Rule, ...], default: Action, default_verdict: Verdict, body_limit: int,
+               trusted: Networks) -> str:
+        for rule in rules:
+            self.rule(rule)
         head = ["async def evaluate(req, now, admit):",
-                f"    insp = _Inspection(req, {body_limit}, {trusted}, now)",
+                f"    insp = _Inspection(req, {self.ref(body_limit, 'b')}, {self.ref(trusted, 'p')}, now)",
                 "    labels = insp.labels",
                 "    counted = ()"]
         if self.locals:
             head.append(f"    {' = '.join(self.locals)} = _U")
         tail = ["    if counted or labels:",
-                f"        return _Verdict({self.ref(acl.name, 'r')}, {default}, None, tuple(labels), counted)",
-                f"    return {default_verdict}"]
+                f"        return _Verdict({self.ref(self.acl_name, 'r')}, {self.ref(default, 'a')}, None, "
+                "tuple(labels), counted)",
+                f"    return {self.ref(default_verdict, 'd')}"]
         return "\n".join(head + self.lines + tail) + "\n"
 
 
@@ -230,14 +229,15 @@ def _inspects(rules: tuple[Rule, ...]) -> list[Inspect]:
     return out
 
 
-def compile_acl(acl: WebAcl) -> tuple[Evaluator, str] | None:
+def compile_acl(name: str, rules: tuple[Rule, ...], default: Action, default_verdict: Verdict, body_limit: int,
+                trusted: Networks) -> tuple[Evaluator, str] | None:
     """(the ACL's evaluator, its source) or None when the generator cannot express it (interpreted then)."""
-    writer = _Writer(acl)
+    writer = _Writer(name, rules)
     try:
-        source = writer.source(acl)
-        code = compile(source, f"<web acl {acl.name}>", "exec")
+        source = writer.source(rules, default, default_verdict, body_limit, trusted)
+        code = compile(source, "<web acl>", "exec")
     except (SyntaxError, RecursionError, MemoryError) as exc:
-        log.warning("waf.interpreted acl=%s reason=%s", acl.name, type(exc).__name__)
+        log.warning("waf.interpreted acl=%s reason=%s", name, type(exc).__name__)
         return None
     namespace = dict(writer.names)
     exec(code, namespace)  # our own generated source: no request or config text is in it (names are bound)

@@ -10,13 +10,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from gatepost.waf.acl import ALLOW, BLOCK, COUNT, DEFAULT_BODY_LIMIT, Action, CustomResponse, Rule, WebAcl
+from gatepost.waf.acl import DEFAULT_BODY_LIMIT, WebAcl
 from gatepost.waf.fields import Field, compile_field
 from gatepost.waf.geo import CountryDatabase, GeoMatch
 from gatepost.waf.injection import sqli_detector, xss_detector
 from gatepost.waf.inspection import Inspection, Networks, Values
 from gatepost.waf.ipsets import IPSet, IPSetReference, parse_forwarded
 from gatepost.waf.rate import WINDOWS, CustomKey, RateBased
+from gatepost.waf.rules import ALLOW, BLOCK, COUNT, Action, CustomResponse, Rule
 from gatepost.waf.spec import Node, SpecError, SpecErrors
 from gatepost.waf.statements import (
     And,
