@@ -126,7 +126,7 @@ async def measure(conf: Path, args: argparse.Namespace) -> None:
     try:
         guarded = next(a for a in gw.apis if a.name == "guarded")
         acl = guarded.web_acl.acl  # type: ignore[attr-defined]
-        admit = guarded.web_acl.admit  # type: ignore[attr-defined]
+        counters = guarded.web_acl.counters  # type: ignore[attr-defined]
         rows = [
             ("public route, no Web ACL", lambda: serve(gw, _request("/plain/items"))),
             ("public route, ten-rule Web ACL (clean: all ten rules run)",
@@ -134,9 +134,9 @@ async def measure(conf: Path, args: argparse.Namespace) -> None:
             ("public route, ten-rule Web ACL (blocked by rule 2, AWS's 403)",
              lambda: serve(gw, _request("/guarded/admin"))),
             ("the ten-rule ACL's evaluation alone, compiled (clean)",
-             lambda: acl.evaluate(_request("/guarded/items"), time.time(), admit)),
+             lambda: acl.evaluate(_request("/guarded/items"), time.time(), counters)),
             ("the same, interpreted (the reference evaluator)",
-             lambda: acl.interpret(_request("/guarded/items"), time.time(), admit)),
+             lambda: acl.interpret(_request("/guarded/items"), time.time(), counters)),
             ("building the request alone (in every row above)", _build),
         ]
         for _, fn in rows:

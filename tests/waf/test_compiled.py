@@ -124,7 +124,7 @@ def test_the_compiled_program_inlines_components_and_tests() -> None:
     program = ACLS["shared"][0].program
     assert ".match(insp)" not in program  # every statement of this ACL has an inline form
     assert "req.raw_path" in program and ".startswith(" in program and "isdisjoint(labels)" in program
-    assert "await admit(" in program
+    assert "await counters.over(" in program
 
 
 @pytest.mark.parametrize("stem", [s for s in ACLS if s != "shared"])

@@ -2,10 +2,11 @@
 processes sharing the port), requests over several kept-alive connections (each served by one worker, known by
 the pid `/_gatepost/health` answers on it), exactly `Limit` admitted and every other one blocked.
 
-The processes run on the system clock, whose fixed 600 s windows (aligned to the clock, waf/rate.py) can roll
-over during the burst. The burst takes seconds: when a window boundary fell inside it (seen on the same clock,
-before the first request and after the last), it is repeated once from a fresh client address (its counter
-starts empty), which then lies in one window: the exactness check always runs on a burst within one window.
+The processes run on the system clock. Counts are kept per fixed 600 s window aligned to the clock, the
+previous window's weighing on the next (waf/rate.py): the count is exact for a burst inside one window whose
+previous window is empty. The burst takes seconds: when a window boundary fell inside it (seen on the same
+clock, before the first request and after the last), it is repeated once from a fresh client address (its
+counters start empty), which then lies in one window: the exactness check always runs on such a burst.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""RateBasedStatement: per IP, forwarded IP, custom keys and constant; scope-down; windows on the injected
-clock; exact across two gateways sharing one real Redis (tests/support.py starts redis-server)."""
+"""RateBasedStatement: per IP, forwarded IP, custom keys and constant; scope-down; the trailing window's estimate
+on the injected clock; exact across two gateways sharing one real Redis (tests/support.py starts redis-server)."""
 
 from __future__ import annotations
 
@@ -32,14 +32,39 @@ def _actions(acl: Any, specs: list[dict[str, Any]], counting: Counting, now: flo
     return [evaluate(acl, request(s), now, counting).action.kind for s in specs]
 
 
-def test_per_ip_limit_window_and_other_ips() -> None:
+def test_per_ip_limit_over_the_trailing_window_and_other_ips() -> None:
     acl, counting = build_acl(_rate(AggregateKeyType="IP")), Counting()
     a = {"source_ip": "198.51.100.1"}
-    assert _actions(acl, [a] * 10, counting) == ["ALLOW"] * 10
-    assert _actions(acl, [a, a], counting) == ["BLOCK", "BLOCK"]  # the 11th and later in the window
+    assert _actions(acl, [a] * 10, counting) == ["ALLOW"] * 10  # exact: the previous window is empty
+    assert _actions(acl, [a, a], counting) == ["BLOCK", "BLOCK"]  # the 11th and later (not counted)
     assert _actions(acl, [{"source_ip": "198.51.100.2"}], counting) == ["ALLOW"]  # another key
     assert _actions(acl, [a], counting, NOW + 59.9) == ["BLOCK"]
-    assert _actions(acl, [a], counting, NOW + 60) == ["ALLOW"]  # the next window
+    # the next fixed window: the previous window's 10 still weigh by their share of the trailing 60 s, so a
+    # burst across the boundary is not a second Limit (fixed windows alone would admit 10 more here)
+    assert _actions(acl, [a], counting, NOW + 60) == ["BLOCK"]
+    assert _actions(acl, [a] * 6, counting, NOW + 90) == ["ALLOW"] * 5 + ["BLOCK"]  # half left: room for 5
+    # a window later the previous window holds those 5; at its middle ceil(5 x 0.5) = 3 of them weigh
+    assert _actions(acl, [a] * 8, counting, NOW + 150) == ["ALLOW"] * 7 + ["BLOCK"]
+    assert _actions(acl, [a] * 11, counting, NOW + 240) == ["ALLOW"] * 10 + ["BLOCK"]  # previous one empty
+
+
+class Forgetful(Counting):
+    """A store that cannot tell a previous window's count while `unsure` (Redis briefly unreachable for it)."""
+
+    unsure = False
+
+    async def used(self, quota_key: str) -> int | None:
+        return None if self.unsure else await super().used(quota_key)
+
+
+def test_a_previous_window_the_store_cannot_tell_is_read_again_later() -> None:
+    acl, counting = build_acl(_rate(AggregateKeyType="IP")), Forgetful()
+    a = {"source_ip": "198.51.100.1"}
+    assert _actions(acl, [a] * 11, counting) == ["ALLOW"] * 10 + ["BLOCK"]
+    counting.unsure = True
+    assert _actions(acl, [a], counting, NOW + 60) == ["ALLOW"]  # counted as if the previous window were empty
+    counting.unsure = False
+    assert _actions(acl, [a], counting, NOW + 61) == ["BLOCK"]  # read now: its 10 weigh ceil(10 x 59/60)
 
 
 def test_scope_down_only_counts_what_it_matches() -> None:
@@ -110,8 +135,10 @@ def test_two_gateways_on_one_redis_admit_exactly_the_limit(upstream: Upstream, r
             statuses = list(pool.map(call, urls))
         assert sorted(statuses) == [200] * 10 + [403] * 30
         assert upstream.count == 10
-        clock.advance(300)  # the next window, on both
-        assert requests.get(two.url + "/items", timeout=10).status_code == 200
+        clock.advance(300)  # the next window: the 10 counted in Redis weigh 290 s of the trailing 300 s
+        assert requests.get(two.url + "/items", timeout=10).status_code == 403
+        clock.advance(300)  # a window later the previous window is empty
+        assert requests.get(one.url + "/items", timeout=10).status_code == 200
 
 
 def test_per_process_counters_with_several_workers_are_refused() -> None:

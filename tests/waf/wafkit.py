@@ -49,9 +49,12 @@ class Counting:
     def __init__(self) -> None:
         self.counters = MemoryCounters()
 
-    async def __call__(self, quota: Quota, now: float) -> bool:
+    async def over(self, quota: Quota, now: float) -> bool:
         return self.counters.admit_now((), quota, now).outcome is Outcome.QUOTA_EXCEEDED
 
+    async def used(self, quota_key: str) -> int | None:
+        return await self.counters.used(quota_key)
 
-def evaluate(acl: WebAcl, req: GatewayRequest, now: float = 1_000_000.0, admit: Any = None) -> Verdict:
-    return asyncio.run(acl.evaluate(req, now, admit or Counting()))
+
+def evaluate(acl: WebAcl, req: GatewayRequest, now: float = 1_000_000.0, counters: Any = None) -> Verdict:
+    return asyncio.run(acl.evaluate(req, now, counters or Counting()))

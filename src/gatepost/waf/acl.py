@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from gatepost.request import GatewayRequest
 from gatepost.waf.compiled import Evaluator, compile_acl
 from gatepost.waf.inspection import Inspection, Networks
-from gatepost.waf.rate import Admit
+from gatepost.waf.rate import RateCounters
 from gatepost.waf.rules import COUNT, Action, Rule, Verdict
 
 DEFAULT_BODY_LIMIT = 16 * 1024  # API Gateway's default body inspection limit on AWS (AssociationConfig)
@@ -27,7 +27,7 @@ class WebAcl:
     trusted: Networks = ()
     source: str = ""  # the file it came from, or "inline"
     default_verdict: Verdict = field(init=False)
-    # `await evaluate(request, now, admit)`: the rules compiled into one function (compiled.py), or `interpret`
+    # `await evaluate(request, now, counters)`: the rules compiled into one function (compiled.py), or `interpret`
     evaluate: Evaluator = field(init=False)
     program: str = field(init=False, repr=False)  # the compiled function's source ("" when interpreted)
 
@@ -42,13 +42,13 @@ class WebAcl:
     def has_rate_rules(self) -> bool:
         return any(r.rate is not None for r in self.rules)
 
-    async def interpret(self, req: GatewayRequest, now: float, admit: Admit) -> Verdict:
+    async def interpret(self, req: GatewayRequest, now: float, counters: RateCounters) -> Verdict:
         """The rules evaluated one statement object at a time: the reference the compiled evaluator matches."""
         insp = Inspection(req, self.body_limit, self.trusted, now)
         counted: list[str] | None = None
         for rule in self.rules:
             if rule.rate is not None:
-                hit = await rule.rate.match(insp, admit)
+                hit = await rule.rate.match(insp, counters)
             else:
                 assert rule.statement is not None
                 hit = rule.statement.match(insp)

@@ -23,16 +23,17 @@ from typing import TYPE_CHECKING, Any
 
 from gatepost.waf.inspection import Inspection, Networks
 from gatepost.waf.ipsets import IPSetReference, address_number
+from gatepost.waf.rate import Window
 from gatepost.waf.rules import COUNT, Action, Rule, Verdict
 from gatepost.waf.statements import And, Inspect, LabelMatch, Not, Or, Statement
 from gatepost.waf.transforms import TRANSFORMS
 
 if TYPE_CHECKING:
     from gatepost.request import GatewayRequest
-    from gatepost.waf.rate import Admit
+    from gatepost.waf.rate import RateCounters
 
 log = logging.getLogger("gatepost.waf")
-Evaluator = Callable[["GatewayRequest", float, "Admit"], Awaitable["Verdict"]]
+Evaluator = Callable[["GatewayRequest", float, "RateCounters"], Awaitable["Verdict"]]
 _UNSET = object()  # a per-request local not computed yet
 
 
@@ -42,7 +43,7 @@ class _Writer:
     def __init__(self, name: str, rules: tuple[Rule, ...]) -> None:
         self.acl_name = name
         self.names: dict[str, Any] = {"_U": _UNSET, "_Inspection": Inspection, "_number": address_number,
-                                      "_Verdict": Verdict}
+                                      "_Verdict": Verdict, "_Window": Window}
         self.ids: dict[int, str] = {}
         self.lines: list[str] = []
         self.locals: list[str] = []  # lazily filled per-request values, reset to _U at the top
@@ -181,7 +182,9 @@ class _Writer:
                 indent = 2
             self.emit(indent, f"{hit} = {rate}.quota(insp)")  # None: not counted, True: matched uncounted
             self.emit(indent, f"if {hit} is not None and {hit} is not True:")
-            self.emit(indent + 1, f"{hit} = await admit({hit}, now)")
+            self.emit(indent + 1, f"if {hit}.__class__ is _Window:")  # the previous window's count: read once
+            self.emit(indent + 2, f"{hit} = await {rate}.learn({hit}, now, counters)")
+            self.emit(indent + 1, f"{hit} = await counters.over({hit}, now)")
             condition = hit
         else:
             assert rule.statement is not None
@@ -199,7 +202,7 @@ class _Writer:
                trusted: Networks) -> str:
         for rule in rules:
             self.rule(rule)
-        head = ["async def evaluate(req, now, admit):",
+        head = ["async def evaluate(req, now, counters):",
                 f"    insp = _Inspection(req, {self.ref(body_limit, 'b')}, {self.ref(trusted, 'p')}, now)",
                 "    labels = insp.labels",
                 "    counted = ()"]

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.gates import WafNotes, WebAclGate
 from gatepost.response import Response
-from gatepost.stores.counters import CountersUnavailable, Outcome, Quota
-from gatepost.stores.counters_memory import MemoryCounters
 from gatepost.waf.acl import WebAcl
-from gatepost.waf.rate import Admit
+from gatepost.waf.counting import rate_counters
+from gatepost.waf.rate import RateCounters
 
 if TYPE_CHECKING:
     from gatepost.clock import Clock
@@ -28,13 +27,12 @@ class WebAclFilter(WebAclGate):
         self.clock = clock
         self.runtime = runtime  # the counters, when the ACL has rate-based rules
         self.hits: dict[str, int] = {}  # rule name -> requests it matched (Default_Action included)
-        self.admit: Admit = self._over_limit
+        self.counters: RateCounters = rate_counters(None)
 
     async def start(self) -> None:
         if self.runtime is not None:
             await self.runtime.start()
-            if isinstance(self.runtime.counters, MemoryCounters):  # one process: nothing can fail or wait
-                self.admit = _over_memory_limit(self.runtime.counters)
+            self.counters = rate_counters(self.runtime.counters)
 
     async def close(self) -> None:
         if self.runtime is not None:
@@ -54,16 +52,8 @@ class WebAclFilter(WebAclGate):
         """A rate-based rule without a scope-down statement counts every request."""
         return any(r.rate is not None and r.rate.scope_down is None for r in self.acl.rules)
 
-    async def _over_limit(self, quota: Quota, now: float) -> bool:
-        assert self.runtime is not None and self.runtime.counters is not None, "the gateway was not started"
-        try:
-            verdict = await self.runtime.counters.admit((), quota, now)
-        except CountersUnavailable:  # fail closed (state.counters' failure policy decided it)
-            raise GatewayError(ResponseType.SERVICE_UNAVAILABLE, "waf.counters_unavailable") from None
-        return verdict.outcome is Outcome.QUOTA_EXCEEDED
-
     async def inspect(self, req: GatewayRequest, notes: WafNotes) -> Response | None:
-        verdict = await self.acl.evaluate(req, self.clock.now(), self.admit)
+        verdict = await self.acl.evaluate(req, self.clock.now(), self.counters)
         if verdict is self.acl.default_verdict and not verdict.blocked:
             return None
         notes.waf = verdict
@@ -81,9 +71,3 @@ class WebAclFilter(WebAclGate):
         headers.append(("x-amzn-requestid", req.request_id))
         return Response(custom.status, headers, custom.body)
 
-
-def _over_memory_limit(counters: MemoryCounters) -> Admit:
-    async def over(quota: Quota, now: float) -> bool:
-        return counters.over_quota(quota, now)
-
-    return over
