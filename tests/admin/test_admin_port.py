@@ -3,32 +3,25 @@ explain's rows, and every answer matching the admin API's own OpenAPI document."
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
 import pytest
 import requests
+from admin_kit import ACCOUNT, MASTER, TOKEN, admin_of
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from prometheus_client.parser import text_string_to_metric_families
 
 from gatepost.admin.openapi import DOCUMENT
-from gatepost.admin.server import AdminServer
 from gatepost.iam.admin import IamAdmin, IssuedKey
 from gatepost.iam.crypto import SecretBox
 from gatepost.iam.model import USERS
 from gatepost.stores.memory import MemoryCatalog
-from support import ThreadServer, free_port, run_gateway, serve_process, wait_http
-
-TOKEN = "admin-token-for-tests-0123456789"
-MASTER = b"a" * 32
-ACCOUNT = "123456789012"
+from support import free_port, serve_process, wait_http
 
 
 def config(upstream: str, admin_port: int) -> str:
@@ -55,29 +48,6 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def requests_total(text: str, route: str, status: str) -> float:
     return sum(v for (name, labels), v in samples(text).items()
                if name == "gatepost_requests_total" and ("route", route) in labels and ("status", status) in labels)
-
-
-@contextlib.contextmanager
-def admin_of(gw_text: str, catalog: MemoryCatalog, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
-    monkeypatch.setenv("TEST_ADMIN_TOKEN", TOKEN)
-    monkeypatch.setenv("GATEPOST_MASTER_KEY", base64.b64encode(MASTER).decode())
-    with run_gateway(gw_text, catalog=catalog) as gw:
-        ts = ThreadServer()
-        admin = AdminServer(gw.gateway, 1)
-        try:
-            port = ts.call(admin.start(_bound()))
-            yield gw.url, f"http://127.0.0.1:{port}"
-        finally:
-            ts.call(admin.stop())
-            ts.close()
-
-
-def _bound() -> object:
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    return sock
 
 
 def signed(key: IssuedKey, url: str, service: str = "gatepost") -> dict[str, str]:
@@ -137,6 +107,8 @@ def test_the_openapi_document_describes_every_answer(upstream, monkeypatch: pyte
         served = requests.get(admin + "/admin/openapi.json", headers=bearer, timeout=5).json()
         assert served == DOCUMENT
         for path, item in DOCUMENT["paths"].items():
+            if "get" not in item or "{" in path:  # the operations: test_admin_api_schema.py
+                continue
             for headers in (bearer, {}, {"Authorization": "Bearer wrong"}):
                 answer = requests.get(admin + path, headers=headers, timeout=5)
                 assert answer.status_code < 500

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gatepost.admin.describe import paths as operation_paths
+
 _ERROR = {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
 _DENIED = {"description": "missing, wrong or insufficient credentials",
            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -42,3 +44,4 @@ DOCUMENT: dict[str, Any] = {
         },
     },
 }
+DOCUMENT["paths"].update(operation_paths())  # the operations of admin/registry.py

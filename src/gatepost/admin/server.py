@@ -5,6 +5,7 @@ they share the port (SO_REUSEPORT) and each answers for all (observe/metrics.py 
     GET /metrics                   Prometheus text format          gatepost:GetMetrics
     GET /admin/routes              explain's rows, as JSON          gatepost:GetRoutes
     GET /admin/openapi.json        this API, described              gatepost:GetOpenApi
+    ... /admin/...                 keys, plans, usage, IAM, pools, users, cache flush (admin/registry.py)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
+from gatepost.admin.api import register
 from gatepost.admin.auth import AdminAuth, Refusal
 from gatepost.admin.openapi import DOCUMENT
 from gatepost.iam.directory import IamDirectory
@@ -58,6 +60,7 @@ class AdminServer:
         app.router.add_get("/metrics", self.guard("GetMetrics", self.prometheus))
         app.router.add_get("/admin/routes", self.guard("GetRoutes", self.routes))
         app.router.add_get("/admin/openapi.json", self.guard("GetOpenApi", self.openapi))
+        register(app, self.guard, self.gw)  # admin/registry.py's operations (keys, plans, IAM, pools...)
         return app
 
     async def start(self, sock: socket.socket | None = None) -> int:

@@ -3,6 +3,7 @@
 Values are shown once, when created or rotated, and stored only as a SHA-256 hash. A running gateway of
 the same config sees every change within a second. Keys are found by id or name (names are unique).
 Pass an imported value on stdin (`--value -`) to keep it out of the shell history.
+With `--admin URL` a verb acts through a running gateway's admin API (docs/operations.md) instead.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import sys
 import time
 from typing import Any
 
-from gatepost.cli.common import add_config_arg, help_and_fail, open_from_args
+from gatepost.cli.common import help_and_fail
+from gatepost.cli.invoke import add_target_args, fail, run
 
 _RAW = argparse.RawDescriptionHelpFormatter
 
@@ -33,13 +35,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     lst = actions.add_parser("list", help="list keys (never their values)")
     lst.add_argument("--json", action="store_true", help="one JSON document per line")
-    add_config_arg(lst)
+    add_target_args(lst)
     lst.set_defaults(func=run_list)
 
     for name, enabled in (("disable", False), ("enable", True)):
         a = actions.add_parser(name, help=f"{name} a key (takes effect within a second)")
         a.add_argument("key", help="key id or name")
-        add_config_arg(a)
+        add_target_args(a)
         a.set_defaults(func=run_enable, enabled=enabled)
 
     rot = actions.add_parser("rotate", help="give a key a new value; the old one works for a grace period")
@@ -47,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     rot.add_argument("--grace", default="0", help="how long the old value keeps working: 0 (default), 90s, "
                                                   "15m, 24h, 7d")
     rot.add_argument("--value", help="import the new value instead of generating one; '-' reads stdin")
-    add_config_arg(rot)
+    add_target_args(rot)
     rot.set_defaults(func=run_rotate)
     p.set_defaults(func=lambda args: help_and_fail(p))
 
@@ -58,71 +60,46 @@ def _key_fields(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tag", action="append", default=[], metavar="K=V", help="a tag (repeatable)")
     p.add_argument("--disabled", action="store_true", help="create it disabled")
     p.add_argument("--plan", help="attach it to this usage plan at once")
-    add_config_arg(p)
+    add_target_args(p)
 
 
-
-def _fail(message: str) -> int:
-    print(f"gatepost keys: {message}", file=sys.stderr)
-    return 1
+PREFIX = "gatepost keys"
 
 
 def _value(arg: str | None) -> str | None:
     return sys.stdin.readline().strip() if arg == "-" else arg
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from gatepost.usage.keys import KeyStore
-
-    ctx = open_from_args(args)
-    return ctx, KeyStore(ctx.catalog)
-
-
 def run_create(args: argparse.Namespace) -> int:
-    from gatepost.usage.keys import ApiKeyError, plan_stages
-
     tags = dict(t.split("=", 1) for t in args.tag if "=" in t)
     if len(tags) != len(args.tag):
-        return _fail("write tags as --tag key=value")
-    ctx, store = _store(args)
-    try:
-        doc, value = store.create(args.name, value=_value(getattr(args, "value", None)),
-                                  description=args.description, tags=tags, enabled=not args.disabled)
-        if args.plan:
-            store.attach(args.plan, doc["id"], stages=plan_stages(ctx.config))
-    except ApiKeyError as exc:
-        return _fail(str(exc))
-    finally:
-        ctx.catalog.close()
-    if getattr(args, "value", None) is not None:  # imported: the caller has the value already
-        print(f"id:    {doc['id']}\nname:  {doc['name']}")
-        return 0
-    print(f"id:    {doc['id']}\nname:  {doc['name']}\nvalue: {value}")
-    print("The value is shown only now: the catalog keeps its SHA-256 hash. Send it as the x-api-key header.",
-          file=sys.stderr)
-    return 0
+        return fail(PREFIX, "write tags as --tag key=value")
+    imported = _value(getattr(args, "value", None))
+    params = {"name": args.name, "description": args.description, "tags": tags, "enabled": not args.disabled,
+              "plan": args.plan, "value": imported}
+
+    def show(created: dict[str, Any]) -> None:
+        if imported is not None:  # the caller has the value already
+            print(f"id:    {created['id']}\nname:  {created['name']}")
+            return
+        print(f"id:    {created['id']}\nname:  {created['name']}\nvalue: {created['value']}")
+        print("The value is shown only now: the catalog keeps its SHA-256 hash. Send it as the x-api-key header.",
+              file=sys.stderr)
+
+    return run(args, PREFIX, "CreateApiKey", params, show)
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from gatepost.usage.keys import public_view
+    def show(answer: dict[str, Any]) -> None:
+        for view in answer["items"]:
+            if args.json:
+                print(json.dumps(view, sort_keys=True))
+            else:
+                state = "enabled " if view.get("enabled", True) else "disabled"
+                print(f"{view['id']}  {state}  {view['name']:<24} plans={','.join(view['plans']) or '-'}"
+                      f"  created={_date(view.get('created_at'))}")
 
-    ctx, store = _store(args)
-    try:
-        docs = store.all()
-        plans: dict[str, list[str]] = {}
-        for att in store.attachments():
-            plans.setdefault(att["key_id"], []).append(att["plan"])
-    finally:
-        ctx.catalog.close()
-    for doc in docs:
-        view = {**public_view(doc), "plans": sorted(plans.get(doc["id"], []))}
-        if args.json:
-            print(json.dumps(view, sort_keys=True))
-        else:
-            state = "enabled " if doc.get("enabled", True) else "disabled"
-            print(f"{doc['id']}  {state}  {doc['name']:<24} plans={','.join(view['plans']) or '-'}"
-                  f"  created={_date(doc.get('created_at'))}")
-    return 0
+    return run(args, PREFIX, "GetApiKeys", {}, show)
 
 
 def _date(epoch: float | None) -> str:
@@ -130,31 +107,18 @@ def _date(epoch: float | None) -> str:
 
 
 def run_enable(args: argparse.Namespace) -> int:
-    from gatepost.usage.keys import ApiKeyError
+    def show(doc: dict[str, Any]) -> None:
+        print(f"{doc['id']} ({doc['name']}) {'enabled' if doc['enabled'] else 'disabled'}")
 
-    ctx, store = _store(args)
-    try:
-        doc = store.set_enabled(args.key, args.enabled)
-    except ApiKeyError as exc:
-        return _fail(str(exc))
-    finally:
-        ctx.catalog.close()
-    print(f"{doc['id']} ({doc['name']}) {'enabled' if doc['enabled'] else 'disabled'}")
-    return 0
+    return run(args, PREFIX, "UpdateApiKey", {"key": args.key, "enabled": args.enabled}, show)
 
 
 def run_rotate(args: argparse.Namespace) -> int:
-    from gatepost.usage.keys import ApiKeyError, parse_duration
+    def show(rotated: dict[str, Any]) -> None:
+        until = rotated["old_value_valid_until"]
+        when = f"until {_date(until)}" if until else "no longer (no grace period)"
+        print(f"id:    {rotated['id']}\nname:  {rotated['name']}\nvalue: {rotated['value']}")
+        print(f"The old value works {when}. The new value is shown only now.", file=sys.stderr)
 
-    ctx, store = _store(args)
-    try:
-        grace = parse_duration(args.grace)
-        doc, value = store.rotate(args.key, grace, _value(args.value))
-    except ApiKeyError as exc:
-        return _fail(str(exc))
-    finally:
-        ctx.catalog.close()
-    until = f"until {_date(time.time() + grace)}" if grace else "no longer (no grace period)"
-    print(f"id:    {doc['id']}\nname:  {doc['name']}\nvalue: {value}")
-    print(f"The old value works {until}. The new value is shown only now.", file=sys.stderr)
-    return 0
+    params = {"key": args.key, "grace": args.grace, "value": _value(args.value)}
+    return run(args, PREFIX, "RotateApiKey", params, show)

@@ -1,0 +1,141 @@
+"""`gatepost ... --admin URL` against a real `gatepost serve`: the same output as on the catalog
+directly, refusals with the same messages, a bearer token or SigV4 with an IAM principal's keys, and every
+the gateway following what was changed through the admin API."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from admin_kit import MASTER, TOKEN
+
+from gatepost.cli import main
+from support import free_port, serve_process, wait_http
+
+CONFIG = """
+server: {{access_log: "off"}}
+state: {{catalog: "sqlite:///gp.db"}}
+admin: {{enabled: true, port: {admin_port}}}
+usage_plans:
+  gold: {{api_stages: [{{api: shop}}], throttle: {{rate: 100, burst: 100}}, quota: {{limit: 50, period: DAY}}}}
+apis:
+  shop:
+    routes:
+      - {{route: "GET /keyed", public: true, api_key_required: true}}
+    integration: {{http: "{upstream}"}}
+"""
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, upstream, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str, str]]:
+    """(config path, gateway URL, admin URL) of a running gateway."""
+    admin_port = free_port()
+    path = tmp_path / "gatepost.yaml"
+    path.write_text(CONFIG.format(admin_port=admin_port, upstream=upstream.url))
+    master = base64.b64encode(MASTER).decode()
+    monkeypatch.setenv("GATEPOST_MASTER_KEY", master)
+    monkeypatch.delenv("GATEPOST_ADMIN_URL", raising=False)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    env = {"GATEPOST_ADMIN_TOKEN": TOKEN, "GATEPOST_MASTER_KEY": master}
+    with serve_process(path, env=env, stdout=subprocess.DEVNULL) as (_, port):
+        gw, admin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}"
+        wait_http(gw + "/_gatepost/health", timeout=60)
+        wait_http(admin + "/healthz", timeout=60)
+        yield path, gw, admin
+
+
+def gp(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def keyed(gw: str, value: str) -> set[int]:
+    """The statuses of /keyed over several fresh connections."""
+    codes = set()
+    for _ in range(6):
+        with requests.Session() as fresh:
+            codes.add(fresh.get(gw + "/keyed", headers={"x-api-key": value}, timeout=10).status_code)
+    return codes
+
+
+def until(check: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "the gateway did not follow the change"
+        time.sleep(0.2)
+
+
+def test_verbs_through_the_admin_api_match_the_catalog(gateway: tuple[Path, str, str],
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path, gw, admin = gateway
+    local, remote = ("--config", str(path)), ("--admin", admin)
+    monkeypatch.setenv("GATEPOST_ADMIN_TOKEN", TOKEN)
+
+    code, out, err = gp(capsys, "keys", "create", "acme", "--plan", "gold", *remote)
+    assert code == 0 and "shown only now" in err
+    value = dict(line.split(":", 1) for line in out.splitlines())["value"].strip()
+    until(lambda: keyed(gw, value) == {200})
+
+    for verb in (("keys", "list"), ("keys", "list", "--json"), ("plans", "list"), ("plans", "show", "gold"),
+                 ("usage", "acme", "--from", "2026-01-01", "--to", "2026-01-02"),
+                 ("keys", "create", "acme"), ("keys", "enable", "nobody"), ("plans", "show", "nope")):
+        here, there = gp(capsys, *verb, *local), gp(capsys, *verb, *remote)
+        assert here == there, verb
+    assert value not in gp(capsys, "keys", "list", "--json", *remote)[1]
+
+    code, out, _ = gp(capsys, "keys", "disable", "acme", *remote)
+    assert code == 0 and out.strip().endswith("disabled")
+    until(lambda: keyed(gw, value) == {403})
+
+    code, out, _ = gp(capsys, "cache", "flush", "shop", "prod", *remote)
+    assert code == 0 and "(flush #1)" in out
+    assert "(flush #2)" in gp(capsys, "cache", "flush", "shop", "prod", *local)[1]
+
+    monkeypatch.setenv("GATEPOST_ADMIN_TOKEN", "wrong")
+    code, _, err = gp(capsys, "keys", "list", *remote)
+    assert code == 1 and "Unauthorized" in err and "401" in err
+
+
+def test_sigv4_with_a_principal_of_the_catalog(gateway: tuple[Path, str, str], capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path, _, admin = gateway
+    local, remote = ("--config", str(path)), ("--admin", admin)
+    policy = tmp_path / "admin-policy.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["gatepost:Get*"],
+         "Resource": "arn:aws:gatepost:us-east-1:123456789012:admin"}]}))
+    assert gp(capsys, "iam", "create-user", "reader", "--account", "123456789012", *local)[0] == 0
+    assert gp(capsys, "iam", "attach-policy", "--user", "reader", "--policy-name", "read", "--file", str(policy),
+              "--account", "123456789012", *local)[0] == 0
+    code, out, _ = gp(capsys, "iam", "create-access-key", "reader", "--format", "json", "--account", "123456789012",
+                      *local)
+    keys = json.loads(out)
+    monkeypatch.delenv("GATEPOST_ADMIN_TOKEN", raising=False)
+
+    code, _, err = gp(capsys, "plans", "list", *remote)
+    assert code == 1 and "no admin credentials" in err
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", keys["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", keys["SecretAccessKey"])
+    answer = gp(capsys, "plans", "list", *remote)
+    assert answer == gp(capsys, "plans", "list", *local), answer
+    code, _, err = gp(capsys, "keys", "create", "nope", *remote)
+    assert code == 1 and "not authorized to perform: gatepost:CreateApiKey" in err
+
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    credentials = tmp_path / "credentials"
+    credentials.write_text(f"[gp]\naws_access_key_id = {keys['AccessKeyId']}\n"
+                           f"aws_secret_access_key = {keys['SecretAccessKey']}\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    code, out, _ = gp(capsys, "keys", "list", "--json", "--admin-profile", "gp", *remote)
+    assert code == 0 and out == gp(capsys, "keys", "list", "--json", *local)[1]
