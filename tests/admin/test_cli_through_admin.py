@@ -1,5 +1,5 @@
 """`gatepost ... --admin URL` against a real `gatepost serve`: the same output as on the catalog
-directly, refusals with the same messages, a bearer token or SigV4 with an IAM principal's keys, and every
+directly, refusals with the same messages, a bearer token or SigV4 with an IAM principal's keys, and
 the gateway following what was changed through the admin API."""
 
 from __future__ import annotations
