@@ -2,7 +2,8 @@
 
 Secrets are shown once, when created; the catalog stores them encrypted with the master key
 (GATEPOST_MASTER_KEY, or master.key created with mode 0600 beside the catalog). A running gateway sees
-every change within a second.
+every change within a second. With `--admin URL` a verb acts through a running gateway's admin API
+(docs/operations.md) instead.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gatepost.cli.common import add_config_arg, add_verb, open_from_args, verb_group
-from gatepost.iam.admin import IamAdmin, IamAdminError, IssuedKey
-from gatepost.iam.model import ACTIVE, INACTIVE, ROLES, USERS
+from gatepost.admin.operation import OperationError
+from gatepost.cli.common import add_verb, verb_group
+from gatepost.cli.invoke import add_target_args, call
+from gatepost.iam.model import ACTIVE, INACTIVE
 
 Sub = argparse._SubParsersAction
 
 
 def _common(p: argparse.ArgumentParser, account: bool = True) -> None:
-    add_config_arg(p)
+    add_target_args(p)
     if account:
         p.add_argument("--account", help="12-digit account id (default: the config's first API account_id)")
 
@@ -32,7 +34,7 @@ def _tags(values: list[str] | None) -> dict[str, str]:
     for item in values or []:
         key, eq, value = item.partition("=")
         if not eq or not key:
-            raise IamAdminError(f"--tag {item!r}: use KEY=VALUE")
+            raise ValueError(f"--tag {item!r}: use KEY=VALUE")
         out[key] = value
     return out
 
@@ -115,31 +117,28 @@ def add_parser(sub: Sub) -> None:
     v.add_argument("--json", action="store_true")
 
 
-def _open(args: argparse.Namespace) -> tuple[IamAdmin, str]:
-    ctx = open_from_args(args)
-    account = getattr(args, "account", None) or next(iter(ctx.config.apis.values())).account_id
-    return IamAdmin.open(ctx.catalog, ctx.config_dir), account
-
-
 def _guard(fn: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
             return int(fn(args) or 0)
-        except (IamAdminError, ValueError, OSError) as exc:
-            print(f"gatepost iam {args.iam_verb}: {exc}", file=sys.stderr)
+        except (OperationError, ValueError, OSError) as exc:
+            print(f"gatepost iam {args.iam_verb}: {getattr(exc, 'message', exc)}", file=sys.stderr)
             return 1
     return run
 
 
-def _print_credentials(issued: IssuedKey, fmt: str) -> None:
-    data = issued.as_dict()
+def _account(args: argparse.Namespace) -> dict[str, Any]:
+    return {"account": args.account} if getattr(args, "account", None) else {}
+
+
+def _print_credentials(data: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(data, indent=2))
     elif fmt == "env":
-        print(f"export AWS_ACCESS_KEY_ID={issued.access_key_id}")
-        print(f"export AWS_SECRET_ACCESS_KEY={issued.secret_access_key}")
-        if issued.session_token:
-            print(f"export AWS_SESSION_TOKEN={issued.session_token}")
+        print(f"export AWS_ACCESS_KEY_ID={data['AccessKeyId']}")
+        print(f"export AWS_SECRET_ACCESS_KEY={data['SecretAccessKey']}")
+        if data.get("SessionToken"):
+            print(f"export AWS_SESSION_TOKEN={data['SessionToken']}")
     else:
         for k, v in data.items():
             print(f"{k}: {v}")
@@ -148,89 +147,79 @@ def _print_credentials(issued: IssuedKey, fmt: str) -> None:
 
 @_guard
 def _create_user(args: argparse.Namespace) -> None:
-    admin, account = _open(args)
-    doc = admin.create_user(args.name, account, path=args.path, tags=_tags(args.tag), now=time.time())
+    doc = call(args, "CreateUser", {"name": args.name, "path": args.path, "tags": _tags(args.tag), **_account(args)})
     print(f"created user {doc['arn']} ({doc['id']})")
 
 
 @_guard
 def _create_role(args: argparse.Namespace) -> None:
-    admin, account = _open(args)
     trust = Path(args.trust_policy).read_text() if args.trust_policy else None
-    doc = admin.create_role(args.name, account, path=args.path, tags=_tags(args.tag),
-                            max_session_seconds=args.max_session_duration, trust_policy=trust, now=time.time())
+    doc = call(args, "CreateRole", {"name": args.name, "path": args.path, "tags": _tags(args.tag),
+                                    "max_session_duration": args.max_session_duration, "trust_policy": trust,
+                                    **_account(args)})
     print(f"created role {doc['arn']} ({doc['id']})")
 
 
 @_guard
 def _set_trust(args: argparse.Namespace) -> None:
-    admin, account = _open(args)
-    admin.set_trust_policy(args.role, account, Path(args.file).read_text())
+    call(args, "UpdateAssumeRolePolicy", {"role": args.role, "document": Path(args.file).read_text(),
+                                          **_account(args)})
     print(f"set the trust policy of role {args.role}")
 
 
 @_guard
 def _attach(args: argparse.Namespace) -> None:
-    admin, account = _open(args)
-    collection, name = (USERS, args.user) if args.user else (ROLES, args.role)
-    admin.attach_policy(collection, name, account, args.policy_name, Path(args.file).read_text())
+    action, who, name = ("PutUserPolicy", "user", args.user) if args.user else ("PutRolePolicy", "role", args.role)
+    call(args, action, {who: name, "policy": args.policy_name, "document": Path(args.file).read_text(),
+                        **_account(args)})
     print(f"attached policy {args.policy_name} to {name}")
 
 
 @_guard
 def _detach(args: argparse.Namespace) -> None:
-    admin, account = _open(args)
-    collection, name = (USERS, args.user) if args.user else (ROLES, args.role)
-    admin.detach_policy(collection, name, account, args.policy_name)
+    action, who, name = ("DeleteUserPolicy", "user", args.user) if args.user else \
+        ("DeleteRolePolicy", "role", args.role)
+    call(args, action, {who: name, "policy": args.policy_name, **_account(args)})
     print(f"detached policy {args.policy_name} from {name}")
 
 
 @_guard
 def _create_key(args: argparse.Namespace) -> None:
-    admin, account = _open(args)
-    _print_credentials(admin.create_access_key(args.user, account, now=time.time()), args.format)
+    _print_credentials(call(args, "CreateAccessKey", {"user": args.user, **_account(args)}), args.format)
 
 
 @_guard
 def _rotate(args: argparse.Namespace) -> None:
-    admin, account = _open(args)
-    issued = admin.rotate_access_key(args.user, account, old_key_id=args.old_key_id, delete_old=args.delete_old,
-                                     now=time.time())
+    issued = call(args, "RotateAccessKey", {"user": args.user, "old_key_id": args.old_key_id,
+                                            "delete_old": args.delete_old, **_account(args)})
     _print_credentials(issued, args.format)
 
 
 @_guard
 def _status(args: argparse.Namespace) -> None:
-    admin, _ = _open(args)
-    admin.set_key_status(args.access_key_id, args.status)
+    call(args, "UpdateAccessKey", {"access_key_id": args.access_key_id, "status": args.status})
     print(f"{args.access_key_id}: {args.status}")
 
 
 @_guard
 def _delete(args: argparse.Namespace) -> None:
-    admin, _ = _open(args)
-    admin.delete_access_key(args.access_key_id)
+    call(args, "DeleteAccessKey", {"access_key_id": args.access_key_id})
     print(f"deleted {args.access_key_id}")
 
 
 @_guard
 def _assume(args: argparse.Namespace) -> None:
-    admin, account = _open(args)
-    issued = admin.assume_role(args.role, account, args.session_name, now=time.time(),
-                               duration_seconds=args.duration_seconds)
+    issued = call(args, "AssumeRole", {"role": args.role, "session_name": args.session_name,
+                                       "duration_seconds": args.duration_seconds, **_account(args)})
     _print_credentials(issued, args.format)
 
 
 @_guard
 def _list(args: argparse.Namespace) -> None:
-    admin, _ = _open(args)
     data: dict[str, list[dict[str, Any]]] = {}
-    if args.what in ("users", "all"):
-        data["users"] = [{**u, "policies": sorted(u.get("policies", {}))} for u in admin.list_users()]
-    if args.what in ("roles", "all"):
-        data["roles"] = [{**r, "policies": sorted(r.get("policies", {}))} for r in admin.list_roles()]
-    if args.what in ("keys", "all"):
-        data["keys"] = admin.list_keys()
+    for what, action in (("users", "ListUsers"), ("roles", "ListRoles"), ("keys", "ListAccessKeys")):
+        if args.what in (what, "all"):
+            data[what] = call(args, action, {})["items"]
     if args.json:
         print(json.dumps(data, indent=2))
         return

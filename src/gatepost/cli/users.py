@@ -2,7 +2,9 @@
 
 Passwords are read from standard input with `--password-stdin` (or given with `--password`, which
 leaves them in your shell history and the process list); the catalog keeps only argon2id hashes. A
-running gateway sees every change at once (users are read from the catalog at each sign-in).
+running gateway sees every change at once (users are read from the catalog at each sign-in). With
+`--admin URL` a verb acts through a running gateway's admin API (docs/operations.md) instead; `token` signs
+in on the catalog only (a running gateway signs users in at its own Cognito endpoint).
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from typing import Any
 
+from gatepost.cli.admin_client import add_admin_args
 from gatepost.cli.common import add_verb, open_from_args, verb_group
+from gatepost.cli.invoke import run
 from gatepost.idp.core import IdpCore, secret_hash
 from gatepost.idp.errors import IdpError
 from gatepost.idp.local import PoolLookupError, find_pool, local_core
@@ -23,8 +26,11 @@ from gatepost.idp.signin import SignIn
 Sub = argparse._SubParsersAction
 
 
-def _verb(sub: Sub, name: str, help: str, func: Any, password: bool = False) -> argparse.ArgumentParser:
+def _verb(sub: Sub, name: str, help: str, func: Any, password: bool = False,
+          admin: bool = True) -> argparse.ArgumentParser:
     p = add_verb(sub, name, help, func)
+    if admin:
+        add_admin_args(p)
     p.add_argument("--pool", help="the pool's name under user_pools: or its id (default: the only pool)")
     if password:
         g = p.add_mutually_exclusive_group()
@@ -59,7 +65,7 @@ def add_parser(sub: Sub) -> None:
     v.add_argument("--temporary", action="store_true", help="the user must change it at next sign-in")
 
     v = _verb(verbs, "token", "sign a user in with their password (USER_PASSWORD_AUTH) and print the tokens",
-              _token, password=True)
+              _token, password=True, admin=False)
     v.add_argument("username")
     v.add_argument("--client", help="app client name or id (default: the pool's first client)")
     v.add_argument("--print", dest="show", choices=["json", "access", "id", "refresh"], default="json",
@@ -90,64 +96,71 @@ def _attributes(items: list[str] | None) -> dict[str, str]:
 
 
 def _guard(fn: Any) -> Any:
+    """`token`: on the catalog, with the pool's own sign-in."""
     def run(args: argparse.Namespace) -> int:
         ctx = open_from_args(args)
         try:
             core = local_core(ctx.config, ctx.catalog, ctx.config_dir)
             return int(fn(args, core, find_pool(core, args.pool)) or 0)
         except IdpError as exc:
-            print(f"gatepost users: {exc.type}: {exc.message}", file=sys.stderr)
+            print(f"{PREFIX}: {exc.type}: {exc.message}", file=sys.stderr)
             return 1
         except (PoolLookupError, ValueError) as exc:
-            print(f"gatepost users: {exc}", file=sys.stderr)
+            print(f"{PREFIX}: {exc}", file=sys.stderr)
             return 1
         finally:
             ctx.catalog.close()
     return run
 
 
-@_guard
-def _create(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
-    given = _password(args, required=False)
-    now = time.time()
-    if given is not None and not args.temporary:
-        doc = core.users.create(pool, args.username, _attributes(args.attribute), now=now, password=given)
-        shown = None
-    else:
-        from gatepost.idp.passwords import generate_password
-
-        shown = given if given is not None else generate_password(pool.config.password_policy)
-        doc = core.users.create(pool, args.username, _attributes(args.attribute), now=now, temporary_password=shown)
-    for group in args.group or []:
-        core.users.add_to_group(pool, args.username, group, now=now)
-    print(f"user {doc['username']} in pool {pool.name}: sub {doc['sub']}, {doc['status']}"
-          + (f", groups {', '.join(args.group)}" if args.group else ""))
-    if shown is not None and given is None:
-        print(f"  temporary password (shown once; the user sets a new one at first sign-in): {shown}")
-    return 0
+PREFIX = "gatepost users"
 
 
-@_guard
-def _add_to_group(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
-    doc = core.users.add_to_group(pool, args.username, args.group, now=time.time())
-    print(f"user {doc['username']}: groups {', '.join(doc['groups'])}")
-    return 0
+def _call(args: argparse.Namespace, action: str, params: dict[str, Any], show: Any) -> int:
+    return run(args, PREFIX, action, {"pool": args.pool, **params}, show)
 
 
-@_guard
-def _remove_from_group(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
-    doc = core.users.remove_from_group(pool, args.username, args.group, now=time.time())
-    print(f"user {doc['username']}: groups {', '.join(doc['groups']) or '-'}")
-    return 0
+def _create(args: argparse.Namespace) -> int:
+    try:
+        given = _password(args, required=False)
+        params = {"username": args.username, "password": given, "temporary": args.temporary,
+                  "attributes": _attributes(args.attribute), "groups": args.group}
+    except ValueError as exc:
+        print(f"{PREFIX}: {exc}", file=sys.stderr)
+        return 1
+
+    def show(created: dict[str, Any]) -> None:
+        user = created["user"]
+        print(f"user {user['username']} in pool {created['pool']}: sub {user['sub']}, {user['status']}"
+              + (f", groups {', '.join(args.group)}" if args.group else ""))
+        if created["temporary_password"] is not None:
+            print(f"  temporary password (shown once; the user sets a new one at first sign-in): "
+                  f"{created['temporary_password']}")
+
+    return _call(args, "AdminCreateUser", params, show)
 
 
-@_guard
-def _set_password(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
-    password = _password(args, required=True)
-    assert password is not None
-    doc = core.users.set_password(pool, args.username, password, permanent=not args.temporary, now=time.time())
-    print(f"user {doc['username']}: password set, {doc['status']}")
-    return 0
+def _groups(user: dict[str, Any]) -> None:
+    print(f"user {user['username']}: groups {', '.join(user['groups']) or '-'}")
+
+
+def _add_to_group(args: argparse.Namespace) -> int:
+    return _call(args, "AdminAddUserToGroup", {"username": args.username, "group": args.group}, _groups)
+
+
+def _remove_from_group(args: argparse.Namespace) -> int:
+    return _call(args, "AdminRemoveUserFromGroup", {"username": args.username, "group": args.group}, _groups)
+
+
+def _set_password(args: argparse.Namespace) -> int:
+    try:
+        password = _password(args, required=True)
+    except ValueError as exc:
+        print(f"{PREFIX}: {exc}", file=sys.stderr)
+        return 1
+    return _call(args, "AdminSetUserPassword", {"username": args.username, "password": password,
+                                                "temporary": args.temporary},
+                 lambda user: print(f"user {user['username']}: password set, {user['status']}"))
 
 
 def _client(pool: Pool, name: str | None) -> Client:
@@ -184,15 +197,14 @@ def _token(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
     return 0
 
 
-@_guard
-def _list(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
-    users = sorted(core.users.all(pool), key=lambda d: str(d["username"]).lower())
-    rows = [{"username": d["username"], "sub": d["sub"], "status": d["status"], "enabled": d.get("enabled", True),
-             "groups": d.get("groups", []), "attributes": d.get("attributes", {})} for d in users]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    for row in rows:
-        print(f"{row['username']}\t{row['status']}\t{'enabled' if row['enabled'] else 'disabled'}\t"
-              f"{','.join(row['groups']) or '-'}\t{row['sub']}")
-    return 0
+def _list(args: argparse.Namespace) -> int:
+    def show(answer: dict[str, Any]) -> None:
+        rows = answer["items"]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+            return
+        for row in rows:
+            print(f"{row['username']}\t{row['status']}\t{'enabled' if row['enabled'] else 'disabled'}\t"
+                  f"{','.join(row['groups']) or '-'}\t{row['sub']}")
+
+    return _call(args, "ListUserPoolUsers", {}, show)
