@@ -22,6 +22,12 @@ CONFIG = """
 server: {{access_log: "off"}}
 state: {{catalog: "sqlite:///gp.db"}}
 admin: {{enabled: true, port: {admin_port}}}
+user_pools:
+  mobile:
+    public_url: http://gatepost.test
+    hashing: {{time_cost: 1, memory_kib: 8192, parallelism: 1}}
+    clients: {{app: {{}}}}
+    groups: {{admins: {{precedence: 1}}}}
 usage_plans:
   gold: {{api_stages: [{{api: shop}}], throttle: {{rate: 100, burst: 100}}, quota: {{limit: 50, period: DAY}}}}
 apis:
@@ -99,6 +105,16 @@ def test_verbs_through_the_admin_api_match_the_catalog(gateway: tuple[Path, str,
     code, out, _ = gp(capsys, "cache", "flush", "shop", "prod", *remote)
     assert code == 0 and "(flush #1)" in out
     assert "(flush #2)" in gp(capsys, "cache", "flush", "shop", "prod", *local)[1]
+
+    code, out, _ = gp(capsys, "iam", "create-user", "ops", "--tag", "team=a", *remote)
+    assert code == 0 and out.startswith("created user arn:aws:iam::")
+    code, out, err = gp(capsys, "users", "create", "bob", "--group", "admins", *remote)
+    assert code == 0 and "temporary password (shown once" in out and "groups admins" in out
+    code, out, _ = gp(capsys, "users", "remove-from-group", "bob", "admins", *remote)
+    assert code == 0 and out.strip() == "user bob: groups -"
+    for verb in (("iam", "list"), ("iam", "list", "--json"), ("iam", "create-user", "ops"), ("users", "list"),
+                 ("users", "add-to-group", "nobody", "admins"), ("pools", "show", "--json"), ("pools", "show")):
+        assert gp(capsys, *verb, *local) == gp(capsys, *verb, *remote), verb
 
     monkeypatch.setenv("GATEPOST_ADMIN_TOKEN", "wrong")
     code, _, err = gp(capsys, "keys", "list", *remote)
