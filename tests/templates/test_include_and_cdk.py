@@ -1,16 +1,15 @@
 """Where a template's API hides: a local AWS::Include file (with Fn::If wrapping a whole path), a local
-DefinitionUri, AWS::LanguageExtensions functions; and a CDK app's cdk.out folder."""
+DefinitionUri, AWS::LanguageExtensions functions. (A CDK app's cdk.out folder: test_cdk_app.py.)"""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from template_kit import FIXTURES, copy_fixture, serve_template
+from template_kit import copy_fixture, serve_template
 
 from gatepost.config.load import load_file, load_text
 from gatepost.errors import ConfigError
@@ -49,28 +48,6 @@ def test_what_cannot_be_read_here_is_refused_by_name(snippet: str, message: str,
     with pytest.raises(ConfigError) as exc:
         load_text("AWSTemplateFormatVersion: '2010-09-09'\n" + snippet, str(tmp_path / "t.yaml"))
     assert message in str(exc.value.issues[0])
-
-
-def test_a_cdk_out_folder_is_served(tmp_path: Path) -> None:
-    folder = tmp_path / "cdk.out"
-    shutil.copytree(FIXTURES / "cdk_out", folder)
-    config, _ = load_file(folder)
-    [api] = config.apis.values()
-    [route] = api.routes
-    assert (route.route, route.authorizer, api.stage) == ("ANY /{proxy+}", "AWS_IAM", "prod")
-    assert route.integration.handler == f"{(folder / 'asset.3f2a9c').resolve()}/index:handler"
-    with serve_template(folder) as gw:
-        assert gw.get("/orders/1").json() == {"message": "Missing Authentication Token"}  # IAM, unsigned
-
-
-def test_a_cdk_out_folder_with_two_stacks_names_them(tmp_path: Path) -> None:
-    folder = tmp_path / "cdk.out"
-    shutil.copytree(FIXTURES / "cdk_out", folder)
-    (folder / "manifest.json").unlink()
-    shutil.copy(folder / "OrdersStack.template.json", folder / "Other.template.json")
-    with pytest.raises(ConfigError) as exc:
-        load_file(folder)
-    assert "OrdersStack.template.json, Other.template.json" in exc.value.issues[0].problem
 
 
 def test_local_layers_and_functions_without_code_uri_get_through_the_translator(template: Path, capsys: Any) -> None:

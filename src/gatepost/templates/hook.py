@@ -182,6 +182,8 @@ def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, fu
             role = identities.name_of(logical_id, resource)
             fates.append(Fate(logical_id, rtype, SERVED, f"IAM role {role}: its execute-api statements are set up "
                                                          f"at start (gatepost iam assume-role {role})"))
+        elif granted := roles_mod.granted_to(resolver, logical_id, resource, roles):
+            fates.append(Fate(logical_id, rtype, SERVED, f"execute-api statements of IAM role(s) {', '.join(granted)}"))
         elif rtype in (*raw_rest.TYPES, *raw_http.TYPES) and _api_target(resource) in found.apis:
             fates.append(Fate(logical_id, rtype, SERVED, f"part of API {_api_target(resource)}"))
         elif rtype in pools_mod.TYPES:

@@ -47,6 +47,20 @@ def collect(resolver: Resolver) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def granted_to(resolver: Resolver, logical_id: str, resource: Mapping[str, Any],
+               roles: Mapping[str, Any]) -> list[str]:
+    """The served roles (names in `roles`) an `AWS::IAM::Policy`/`ManagedPolicy` gives execute-api statements."""
+    props = resource.get("Properties") or {}
+    if resource.get("Type") not in POLICIES or not _execute_api(props.get("PolicyDocument")):
+        return []
+    targets = [r.get("Ref") for r in props.get("Roles") or [] if isinstance(r, Mapping)]
+    targets += [rid for rid, role in _live(resolver, (ROLE,))
+                if {"Ref": logical_id} in ((role.get("Properties") or {}).get("ManagedPolicyArns") or [])]
+    names = [identities.name_of(str(t), resolver.resources[str(t)]) for t in targets
+             if isinstance(resolver.resources.get(str(t)), Mapping)]
+    return [name for name in names if name in roles]
+
+
 def _live(resolver: Resolver, types: tuple[str, ...]) -> list[tuple[str, Mapping[str, Any]]]:
     return [(logical_id, resource) for logical_id, resource in resolver.resources.items()
             if isinstance(resource, Mapping) and resource.get("Type") in types
