@@ -16,6 +16,15 @@ if [ "$want_test" = "test" ]; then
   [ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || apt_packages+=(postgresql)
   need gcc gcc  # libinjection-python (SqliMatchStatement/XssMatchStatement) builds from source
   need python3-config python3-dev
+  # AWS's Node.js runtime interface client (npm aws-lambda-ric) builds native code (curl, aws-lambda-cpp)
+  need npm npm
+  need cmake cmake
+  need g++ g++
+  need make make
+  need autoreconf autoconf
+  need automake automake
+  need libtoolize libtool
+  dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || ! command -v dpkg >/dev/null || apt_packages+=(libcurl4-openssl-dev)
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
@@ -39,3 +48,24 @@ else
   .venv/bin/python -m pip install -q -e . 2>&1 | grep -v -e "^WARNING: Location" -e "^$" || true
 fi
 .venv/bin/python -c "import gatepost" || { echo "setup: installing gatepost failed" >&2; exit 1; }
+
+# Node.js functions of templates run through AWS's own runtime interface client when it is there
+# (templates/node_functions.py finds it on PATH; tests look in .venv/node). Built once per machine (a shared
+# cache, under a lock) and bounded: a failed or slow build leaves Gatepost's runner (the same Runtime API
+# protocol) as the only client, and says so.
+RIC_VERSION=3.3.0
+RIC_DIR="${GATEPOST_RIC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gatepost/aws-lambda-ric-$RIC_VERSION}"
+if [ "$want_test" = "test" ] && command -v npm >/dev/null; then
+  mkdir -p "$RIC_DIR"
+  (
+    flock 9
+    if [ ! -x "$RIC_DIR/node_modules/.bin/aws-lambda-ric" ]; then
+      echo "setup: building aws-lambda-ric $RIC_VERSION in $RIC_DIR (npm, native code: a few minutes)"
+      timeout 1500 npm install --prefix "$RIC_DIR" --no-audit --no-fund --loglevel=error \
+        "aws-lambda-ric@$RIC_VERSION" >"$RIC_DIR/install.log" 2>&1 ||
+        echo "setup: aws-lambda-ric could not be built (see $RIC_DIR/install.log): Node.js functions use" \
+             "Gatepost's runner only, and the tests of AWS's client are skipped" >&2
+    fi
+  ) 9>"$RIC_DIR.lock"
+  ln -sfn "$RIC_DIR" .venv/node
+fi

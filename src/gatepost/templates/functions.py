@@ -86,7 +86,8 @@ def _runtime(fn: Function, props: Mapping[str, Any], resource: Mapping[str, Any]
     if node:
         root = str((template_dir / folder).resolve())
         fn.handler = node_functions.register(node_functions.NodeSpec(
-            root, handler, fn.name, tuple(sorted(_variables(props).items()))))
+            root, handler, fn.name, tuple(sorted(_variables(props).items())), int(props.get("MemorySize", 128)),
+            fn.arn.split(":")[3]))
         fn.runtime = "nodejs"
     else:
         fn.handler = f"{folder}/{module.replace('/', '.')}:{attr}"
