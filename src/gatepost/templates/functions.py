@@ -106,6 +106,8 @@ def _folder(fn: Function, props: Mapping[str, Any], resource: Mapping[str, Any],
     if found is None and isinstance(metadata, Mapping) and isinstance(metadata.get(ASSET_PATH), str):
         # absolute: `gatepost serve cdk.out` reads the template inside the folder it names
         found = str((template_dir / str(metadata[ASSET_PATH])).resolve())
+    if found is None and isinstance(code, str) and "://" not in code:  # `Code: ./folder`, as `aws cloudformation
+        found = code  # package` reads it before uploading
     if found is None and isinstance(code, Mapping) and isinstance(code.get("ZipFile"), str):
         found = _write_inline(fn, str(code["ZipFile"]), str(props.get("Handler", "index.handler")), template_dir,
                               suffix)

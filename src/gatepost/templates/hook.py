@@ -15,8 +15,9 @@ from typing import Any
 from gatepost.config.located import Loc, Located, place
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.templates import apis as apis_mod
+from gatepost.templates import domains as domains_mod
 from gatepost.templates import functions as functions_mod
-from gatepost.templates import identities, include, parameters, raw_http, raw_rest, sam, transforms
+from gatepost.templates import identities, include, parameters, raw_http, raw_rest, sam, stage_settings, transforms
 from gatepost.templates import pools as pools_mod
 from gatepost.templates import roles as roles_mod
 from gatepost.templates import usage as usage_mod
@@ -93,12 +94,15 @@ def load_template(text: str, file: str, env: Mapping[str, str]) -> tuple[dict[st
     for name, api in found.apis.items():
         bodies[name] = api.located
     stages = {name: api.imported.config["apis"][name].get("stage") for name, api in found.apis.items()}
-    plans = usage_mod.collect(resolver, {api.api_id: name for name, api in found.apis.items()}, stages)
+    api_ids = {api.api_id: name for name, api in found.apis.items()}
+    plans = usage_mod.collect(resolver, api_ids, stages)
     _apply_environment(functions, located)
-    config = _config(found, pools, plans, located.data.get("Metadata"))
+    mounts = domains_mod.collect(resolver, api_ids, stages)
+    config = _config(found, pools, plans, located.data.get("Metadata"), mounts)
+    settings = stage_settings.apply(resolver, api_ids, config["apis"])
     roles = roles_mod.collect(resolver)
     _give_roles(config, roles)
-    report = _report(resolver, found, functions, pools, plans, roles)
+    report = _report(resolver, found, functions, pools, plans, roles, mounts, settings)
     report += [f"note: API {name} is served under {api['base_path']}" for name, api in config["apis"].items()
                if api.get("base_path", "/") != "/"]
     for api in found.apis.values():
@@ -108,7 +112,7 @@ def load_template(text: str, file: str, env: Mapping[str, str]) -> tuple[dict[st
 
 
 def _config(found: apis_mod.Apis, pools: pools_mod.Pools, plans: usage_mod.Usage,
-            metadata: Any) -> dict[str, Any]:
+            metadata: Any, mounts: domains_mod.Mounts) -> dict[str, Any]:
     """The native config; `Metadata: {Gatepost: {server, state, sidecars}}` in the template adds local settings
     (CloudFormation ignores Metadata it does not know)."""
     local = metadata.get(METADATA_KEY) if isinstance(metadata, Mapping) else None
@@ -119,6 +123,8 @@ def _config(found: apis_mod.Apis, pools: pools_mod.Pools, plans: usage_mod.Usage
         config["apis"][name] = api.imported.config["apis"][name]
         if name in base_paths:
             config["apis"][name]["base_path"] = str(base_paths[name])
+        elif name in mounts.places:  # a custom domain's base path mapping
+            config["apis"][name].update({k: v for k, v in mounts.places[name].items() if v})
         elif len(found.apis) > 1:  # one port for several APIs (each has its own host on AWS)
             config["apis"][name]["base_path"] = f"/{name}"
     if pools.config:
@@ -158,7 +164,8 @@ def _apply_environment(functions: Mapping[str, functions_mod.Function], located:
 
 
 def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, functions_mod.Function],
-            pools: pools_mod.Pools, plans: usage_mod.Usage, roles: Mapping[str, Any]) -> list[str]:
+            pools: pools_mod.Pools, plans: usage_mod.Usage, roles: Mapping[str, Any], mounts: domains_mod.Mounts,
+            settings: stage_settings.Settings) -> list[str]:
     fates: list[Fate] = []
     stage_apis = {name for name in found.apis}
     for logical_id, resource in resolver.resources.items():
@@ -190,12 +197,15 @@ def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, fu
             fates.append(Fate(logical_id, rtype, SERVED, "part of a built-in user pool (user_pools:)"))
         elif rtype in (usage_mod.PLAN, usage_mod.KEY, usage_mod.PLAN_KEY):
             fates.append(Fate(logical_id, rtype, SERVED, "usage plan / API key (usage_plans:, usage.demo_key)"))
+        elif logical_id in mounts.fates:
+            fates.append(Fate(logical_id, rtype, *mounts.fates[logical_id]))
         elif rtype in apis_mod.STAGES.values() and _api_target(resource) in stage_apis:
-            fates.append(Fate(logical_id, rtype, SERVED, f"the stage of API {_api_target(resource)}"))
+            refused = "".join(f"; refused: {r}" for r in settings.refused.get(logical_id, []))
+            fates.append(Fate(logical_id, rtype, SERVED, f"the stage of API {_api_target(resource)}{refused}"))
         else:
             fates.append(default_fate(logical_id, rtype, resource))
     lines = [f.line() for f in fates]
-    lines += [f"note: {n}" for n in [*pools.notes, *plans.notes]]
+    lines += [f"note: {n}" for n in [*pools.notes, *plans.notes, *settings.notes]]
     for served in found.apis.values():
         lines += [f"PUBLIC: {served.name}: {route}" for route in served.imported.public]
     counts = summary(fates)

@@ -18,6 +18,8 @@ _ALNUM = re.compile(r"[^0-9A-Za-z]+")
 _NAME_PROPERTY = {
     "AWS::Lambda::Function": "FunctionName", "AWS::Serverless::Function": "FunctionName",
     "AWS::IAM::Role": "RoleName", "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::ApiGateway::DomainName": "DomainName", "AWS::ApiGatewayV2::DomainName": "DomainName",
+    "AWS::ApiGateway::Stage": "StageName", "AWS::ApiGatewayV2::Stage": "StageName",
 }
 
 
