@@ -61,7 +61,7 @@ if [ "$want_test" = "test" ] && command -v npm >/dev/null; then
     flock 9
     if [ ! -x "$RIC_DIR/node_modules/.bin/aws-lambda-ric" ]; then
       echo "setup: building aws-lambda-ric $RIC_VERSION in $RIC_DIR (npm, native code: a few minutes)"
-      timeout 1500 npm install --prefix "$RIC_DIR" --no-audit --no-fund --loglevel=error \
+      timeout 1800 npm install --prefix "$RIC_DIR" --no-audit --no-fund --loglevel=error \
         "aws-lambda-ric@$RIC_VERSION" >"$RIC_DIR/install.log" 2>&1 ||
         echo "setup: aws-lambda-ric could not be built (see $RIC_DIR/install.log): Node.js functions use" \
              "Gatepost's runner only, and the tests of AWS's client are skipped" >&2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,33 @@ def serve_template(path: Path) -> Iterator[RunningGateway]:
     app = GatewayApp(gw, AccessLog("off"))
     with _serve_native(app, gw, path.parent) as port:
         yield RunningGateway(f"http://127.0.0.1:{port}", gw, app, port)
+
+
+@contextlib.contextmanager
+def serve_watched(path: Path) -> Iterator[tuple[RunningGateway, Callable[[], bool]]]:
+    """Serve as `gatepost serve PATH --watch` does, with the watcher's check called by the test instead of
+    every second: `check()` -> True when a changed template took over (run on the server's own loop)."""
+    from gatepost.server.listener import NativeServer
+    from gatepost.server.reload import Reloader
+    from gatepost.server.sockets import bind
+    from support import ThreadServer
+
+    gw = build_gateway(path)
+    app = GatewayApp(gw, AccessLog("off"))
+    sock = bind("127.0.0.1", 0)
+    port = int(sock.getsockname()[1])
+    server = NativeServer(app)
+    ts = ThreadServer(uvloop=True)
+    reloader = Reloader(str(path), app)
+    try:
+        ts.call(server.start(sock))
+        yield RunningGateway(f"http://127.0.0.1:{port}", gw, app, port), lambda: bool(ts.call(reloader.check(), 120))
+    finally:
+        try:
+            ts.call(server.stop(app.gw.config.server.shutdown_timeout))
+        finally:
+            ts.close()
+            sock.close()
 
 
 def cli(*argv: str) -> int:

@@ -57,6 +57,7 @@ class Reloader:
     def __init__(self, path: str, app: GatewayApp, interval: float = 1.0) -> None:
         self.path = path
         self.folder = Path(path).resolve().parent if not Path(path).is_dir() else Path(path).resolve()
+        self.config_dir = Path(path).resolve().parent  # as `serve` has it (a cdk.out folder: the folder above)
         self.app = app
         self.interval = interval
         self.last = snapshot(self.folder)
@@ -110,7 +111,7 @@ class Reloader:
         from gatepost.services import Services
 
         config, doc = load_file(self.path)
-        base = self.folder
+        base = self.config_dir
         services = Services(clock=old.services.clock, catalog=old.services.catalog, cache=old.services.cache,
                             config_dir=base, workers=old.services.workers)
         services.settings["counters"] = config.state.counters
