@@ -127,3 +127,15 @@ def test_a_cdk_out_folder_with_two_stacks_names_them(cdk_out: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         load_file(cdk_out)
     assert f"{STACK}, Other.template.json" in exc.value.issues[0].problem
+
+
+def test_explain_and_audit_read_the_cdk_out_folder(cdk_out: Path, capsys: Any) -> None:
+    assert cli("explain", str(cdk_out)) == 0
+    out = capsys.readouterr().out
+    for route, kind in (("GET /orders", "user_pool"), ("GET /partners", "lambda"), ("GET /admin", "iam"),
+                        ("GET /health", "none")):
+        assert any(route in line and kind in line for line in out.splitlines()), (route, out)
+    assert cli("audit", str(cdk_out), "--fail-on", "never") == 0
+    out = capsys.readouterr().out
+    assert any("api_key.only_control" in line and "GET /metered" in line for line in out.splitlines())
+    assert any("route.public " in line and "GET /health" in line for line in out.splitlines())
