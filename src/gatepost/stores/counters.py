@@ -6,8 +6,9 @@ Backends (every one passes tests/stores/test_counters_contract.py):
 
 - `memory://` (counters_memory.py): one process; exact there. Quota usage survives a restart through
   the usage records in the catalog (usage/recorder.py).
-- `redis://host:port/db` (counters_redis.py): one atomic Lua script (lua/admit.lua); every worker and
-  every instance on the same Redis shares exact counts. The same script counts the request in the day's
+- `redis://host:port/db` (counters_redis.py): one atomic Lua script (lua/admit.lua) per batch of a
+  process's concurrent requests, each decided in order as if alone; every worker and every instance on
+  the same Redis shares exact counts. The same script counts the request in the day's
   usage record (`Record`), which usage/sync.py copies to the catalog: what is enforced and what is
   reported are one count. A Redis that lost its data is refilled from the catalog (`Seeds`) first.
 

@@ -1,9 +1,14 @@
-"""Counters on Redis: one atomic Lua script per request (lua/admit.lua), shared by every worker and instance.
+"""Counters on Redis: one atomic Lua script (lua/admit.lua) per batch of requests, shared by every worker and
+instance. The admissions a process makes while a batch is in flight go out together as the next batch
+(counters_batch.py): one round trip per batch, not per request, and each request still gets its own exact
+answer (the script runs the batch atomically, in order). Exactness is the per-request script's: nothing is
+counted ahead or held back, so there is no overshoot to bound (docs/performance.md, "Shared counters").
 
 Keys live under `gatepost:usage:`; bucket hashes expire once they would be full again, quota counters an
 hour after their window ends (by the gateway clock). Any Redis failure surfaces as CountersUnavailable,
-fast: short socket timeouts and no client-side retries, so the usage layer's failure policy decides. At most
-`max_connections` connections per process; more concurrent requests wait for one (up to `timeout`).
+fast: short socket timeouts and no client-side retries, so the usage layer's failure policy decides (a failed
+batch fails each of its requests). Admissions use one connection at a time; the pool (at most
+`max_connections`) also serves the usage copies, refills and probes.
 
 Redis restarted without persistence is noticed by the epoch marker (`gatepost:usage:epoch`, no TTL: run
 Redis with `maxmemory-policy noeviction` or a `volatile-*` policy): until a process refilled the counts
@@ -13,6 +18,7 @@ from the catalog (`seeds`, once, lua/refill.lua) nothing is counted, so no key s
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
@@ -24,10 +30,11 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from gatepost.stores.counters import Bucket, CountersUnavailable, Outcome, Quota, Record, Seeds, Verdict
+from gatepost.stores.counters_batch import Coalescer
+from gatepost.stores.resp import ReplyError, RespConnection
 
 PREFIX = "gatepost:usage:"
 EPOCH = PREFIX + "epoch"
-NONE = PREFIX + "none"  # stands for an absent quota counter or usage record (never written)
 DAY_TTL = 3 * 86400  # seconds a day's usage hash is kept: long enough to be copied to the catalog
 MERGE_TTL_MS = 86_400_000
 SeedSource = Callable[[float], Awaitable[Seeds]]
@@ -39,11 +46,60 @@ def day_key(day: str) -> str:
 
 async def no_seeds(now: float) -> Seeds:
     return Seeds()
+
+
 _ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+_FAST_ERRORS = (ReplyError, ConnectionError, OSError, TimeoutError)
 
 
 def lua(name: str) -> str:
     return resources.files("gatepost.stores").joinpath("lua", name).read_text(encoding="utf-8")
+
+
+Admission = tuple[tuple[Bucket, ...], Quota | None, float, Record | None]  # buckets, quota, now, record
+
+
+def admit_call(batch: Sequence[Admission]) -> tuple[list[str], list[Any]]:
+    """KEYS and ARGV of one admit.lua call: each key named once, each distinct set of limits (a plan's bucket
+    and quota, the same for every request of a key in a window) once, then four arguments per request.
+    Floats go as they are: hiredis writes them as `repr` does (shortest exact form), which Lua reads back."""
+    keys = [EPOCH]
+    index: dict[str, int] = {}
+
+    def at(name: str) -> int:
+        i = index.get(name)
+        if i is None:
+            keys.append(name)
+            i = index[name] = len(keys)
+        return i
+
+    specs: dict[tuple[tuple[Bucket, ...], Quota | None], int] = {}
+    spec_args: list[Any] = []
+    requests: list[Any] = []
+    for buckets, quota, now, record in batch:
+        s = specs.get((buckets, quota))
+        if s is None:
+            s = specs[(buckets, quota)] = len(specs) + 1
+            spec_args.append(len(buckets))
+            for b in buckets:
+                spec_args += [at(PREFIX + b.key), float(b.rate), b.burst]
+            spec_args += [0, 0, 0] if quota is None else [at(PREFIX + quota.key), quota.limit, float(quota.expires_at)]
+        if record is None:
+            requests += [float(now), s, 0, ""]
+        else:
+            requests += [float(now), s, at(day_key(record.day)), record.field]
+    return keys, [len(specs), *spec_args, DAY_TTL, *requests]
+
+
+def verdicts(reply: Sequence[int]) -> list[Verdict]:
+    out = []
+    for i in range(0, len(reply), 2):
+        code, value = reply[i], int(reply[i + 1])
+        if code == 1:
+            out.append(Verdict(Outcome.THROTTLED, retry_after=value / 1000))
+        else:
+            out.append(Verdict(Outcome.ADMITTED if code == 0 else Outcome.QUOTA_EXCEEDED, used=value))
+    return out
 
 
 class RedisCounters:
@@ -55,35 +111,41 @@ class RedisCounters:
             url, max_connections=max_connections, timeout=timeout, socket_timeout=timeout,
             socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), retry_on_timeout=False)
         self._redis = aioredis.Redis(connection_pool=pool)
-        self._admit = self._redis.register_script(lua("admit.lua"))
+        self._admit_text = lua("admit.lua")
+        self._admit_sha = hashlib.sha1(self._admit_text.encode()).hexdigest()
+        self._fast = RespConnection(url, timeout)  # admissions only: see resp.py
         self._merge = self._redis.register_script(lua("merge.lua"))
         self._refill = self._redis.register_script(lua("refill.lua"))
         self.seeds = seeds
         self._refilling: asyncio.Lock | None = None
+        self.batches: Coalescer[Admission, Verdict] = Coalescer(self._admit_batch)
 
     async def admit(self, buckets: Sequence[Bucket], quota: Quota | None, now: float,
                     record: Record | None = None) -> Verdict:
-        keys = [EPOCH, *(PREFIX + b.key for b in buckets)]
-        args: list[Any] = [repr(float(now)), len(buckets)]
-        for b in buckets:
-            args += [repr(float(b.rate)), b.burst]
-        if quota is not None:
-            keys.append(PREFIX + quota.key)
-            args += ["1", quota.limit, repr(float(quota.expires_at))]
-        else:
-            keys.append(NONE)
-            args += ["0", 0, 0]
-        keys.append(NONE if record is None else day_key(record.day))
-        args += ["" if record is None else record.field, DAY_TTL]
-        code, value = await self._call(self._admit, keys, args)
-        if code == 3:  # this Redis lost its data: refill, then count
-            await self.refill(now)
-            code, value = await self._call(self._admit, keys, args)
-            if code == 3:
+        return await self.batches.submit((tuple(buckets), quota, now, record))
+
+    async def _admit_batch(self, batch: Sequence[Admission]) -> list[Verdict]:
+        keys, args = admit_call(batch)
+        reply = await self._run_admit(keys, args)
+        if len(reply) == 1:  # this Redis lost its data: refill, then count
+            await self.refill(batch[0][2])
+            reply = await self._run_admit(keys, args)
+            if len(reply) == 1:
                 raise CountersUnavailable("refill did not hold")
-        if code == 1:
-            return Verdict(Outcome.THROTTLED, retry_after=int(value) / 1000)
-        return Verdict(Outcome.ADMITTED if code == 0 else Outcome.QUOTA_EXCEEDED, used=int(value))
+        return verdicts(reply)
+
+    async def _run_admit(self, keys: list[str], args: list[Any]) -> Any:
+        call = ("EVALSHA", self._admit_sha, len(keys), *keys, *args)
+        try:
+            try:
+                return await self._fast.call(*call)
+            except ReplyError as exc:
+                if not str(exc).startswith("NOSCRIPT"):
+                    raise
+                await self._fast.call("SCRIPT", "LOAD", self._admit_text)  # a new or flushed Redis
+                return await self._fast.call(*call)
+        except _FAST_ERRORS as exc:
+            raise CountersUnavailable(type(exc).__name__) from None
 
     async def _call(self, script: Any, keys: list[str], args: list[Any]) -> Any:
         try:
@@ -145,6 +207,7 @@ class RedisCounters:
 
     async def ping(self) -> None:
         """Checks on fresh connections: pooled ones may be dead after a Redis restart."""
+        self._fast.close()  # the next admission connects again too
         try:
             await self._redis.connection_pool.disconnect()
             await self._redis.ping()
@@ -152,6 +215,8 @@ class RedisCounters:
             raise CountersUnavailable(type(exc).__name__) from None
 
     async def close(self) -> None:
+        await self.batches.close()
+        self._fast.close()
         try:
             await self._redis.aclose()
             await self._redis.connection_pool.disconnect()
