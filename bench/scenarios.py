@@ -311,7 +311,7 @@ def api_key_redis(ctx: Context) -> Scenario:
                     routes='- {route: "GET /apikey", public: true, api_key_required: true}',
                     gateway="redis", state=f'counters: "redis://127.0.0.1:{ctx.port("redis")}/0"',
                     note="same route, a second gateway with state.counters on a local Redis (one Lua script "
-                         "per request)")
+                         "call per batch of concurrent requests)")
 
 
 def lambda_authorizer(name: str, ttl: int) -> str:
