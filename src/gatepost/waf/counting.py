@@ -1,6 +1,7 @@
 """Where a Web ACL's rate-based rules count: the gateway's counter store (state.counters, shared with usage plans)
 seen through the two questions rate.py asks. A store that cannot answer follows state.counters' failure policy
-(FallbackCounters); when that policy refuses, the request gets a 503 (waf.counters_unavailable)."""
+(FallbackCounters); when that policy refuses, the request gets a 503 (waf.counters_unavailable). The previous
+window's count is not read while the store is known to be down (the request counts without it meanwhile)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class StoreCounters:
         return verdict.outcome is Outcome.QUOTA_EXCEEDED
 
     async def used(self, quota_key: str) -> int | None:
+        if getattr(self.counters, "down", False):  # a known outage: no read to wait for on every new key
+            return None
         try:
             return await self.counters.used(quota_key)
         except CountersUnavailable:  # counted without the previous window; `over` applies the failure policy
