@@ -45,6 +45,7 @@ class Exchange:
     error_type: str | None = None
     status: int = 0
     waf: Any = None  # the Web ACL's verdict when a rule matched (waf/acl.py Verdict)
+    sent_at: float = 0.0  # perf_counter() when the integration was called (0: not called)
 
 
 def route(api: Api | None, path: str, req: GatewayRequest, ex: Exchange) -> RouteMatch:
@@ -82,7 +83,12 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
         await policy.pre_check(req, match)  # explicit Deny on source IP / account: no authorizer call
     if api.caller_throttle is not NO_THROTTLE:
         await api.caller_throttle.admit(req, match)  # stage/route limits before any authorizer work
-    decision = await r.authorizer.authorize(req, match)
+    if r.public:
+        decision = await r.authorizer.authorize(req, match)
+    else:  # observe/metrics.py: the authorizer's latency (nothing to time on a public route)
+        started = perf_counter()
+        decision = await r.authorizer.authorize(req, match)
+        gw.metrics.authorized(r.authorizer, perf_counter() - started)
     ex.decision = decision
     if policy is not NO_POLICY:
         decision = await policy.combine(req, match, decision)  # identity x resource policy
@@ -94,7 +100,13 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
     if r.validator is not None:
         r.validator.check(req, match)  # AWS's request validators: after authorization and the API key
     gw.integration_calls[r] += 1  # observe/integration_counts.py (what `gatepost probe` checks)
-    response = await r.integration.send(outbound(req, match, decision, gw.propagation_prefix))
+    sent = outbound(req, match, decision, gw.propagation_prefix)
+    ex.sent_at = perf_counter()  # observe/metrics.py: the integration's latency runs from here to the answer
+    try:
+        response = await r.integration.send(sent)
+    except GatewayError as err:
+        gw.metrics.integration_failed(r, err.reason)
+        raise
     if usage is not NO_USAGE:
         extra_headers = await usage.record(match, decision, response.status)
         if extra_headers:
@@ -135,6 +147,7 @@ async def serve(gw: Gateway, req: GatewayRequest) -> tuple[Response, Exchange]:
     if ex.api is not None and ex.api.cors is not None:
         ex.api.cors.decorate(req, response)
     ex.status = response.status
+    ended = perf_counter()
     gw.metrics.observe(ex.match.route if ex.match is not None else ex.api, response.status, ex.reason,
-                       perf_counter() - started)
+                       ended - started, ended - ex.sent_at if ex.sent_at else -1.0)
     return response, ex

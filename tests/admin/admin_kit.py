@@ -1,4 +1,5 @@
-"""What the admin tests share: a gateway in a thread with its admin port on a free loopback port."""
+"""What the admin tests share: a gateway in a thread with its admin port on a free loopback port, and a
+parsed scrape of its /metrics."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from gatepost.admin.server import AdminServer
+from gatepost.gateway import Gateway
 from gatepost.stores.base import Catalog
 from support import ThreadServer, run_gateway
 
@@ -38,3 +42,38 @@ def _bound() -> socket.socket:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     return sock
+
+
+ADMIN_TOKEN = "admin-token-for-tests-9876543210"
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+@contextlib.contextmanager
+def admin_beside(gw: Gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The admin port of `gw` (a gateway already serving) on a free loopback port (bearer token ADMIN_TOKEN)."""
+    monkeypatch.setenv(gw.config.admin.token_env or "GATEPOST_ADMIN_TOKEN", ADMIN_TOKEN)
+    ts = ThreadServer()
+    admin = AdminServer(gw, 1)
+    try:
+        yield f"http://127.0.0.1:{ts.call(admin.start(_bound()))}"
+    finally:
+        ts.call(admin.stop())
+        ts.close()
+
+
+def scrape(admin: str) -> Samples:
+    """GET /metrics (bearer ADMIN_TOKEN), parsed: (name, sorted labels) -> value."""
+    answer = requests.get(admin + "/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    out: Samples = {}
+    for family in text_string_to_metric_families(answer.text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def value(samples: Samples, name: str, **labels: str) -> float | None:
+    """The one sample `name` whose labels include `labels` (None when there is none)."""
+    found = [v for (n, ls), v in samples.items() if n == name and set(labels.items()) <= set(ls)]
+    assert len(found) <= 1, (name, labels, found)
+    return found[0] if found else None

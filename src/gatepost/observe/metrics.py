@@ -1,10 +1,12 @@
 """Prometheus metrics, cheap on the request path and summed across workers.
 
 The request path does one dict increment and one histogram bucket increment per request
-(`Metrics.observe`, called once at the end of `pipeline.serve`); everything else is read at scrape time
-from counters the parts already keep (Lambda authorizer cache stats, JWKS fetches). Labels are bounded
-by the config: API name, route key as configured (never the raw path), status, stable reason code,
-authorizer name, issuer URL. No principal, key or token ever becomes a label.
+(`Metrics.observe`, called once at the end of `pipeline.serve`, with a second bucket for the integration
+call's share) and, on routes that are not public, one for the authorizer (`Metrics.authorized`);
+everything else is read at scrape time from counters the parts already keep (Lambda authorizer cache
+stats, JWKS fetches, usage plans' rejections and the Redis counters' health: observe/usage_health.py).
+Labels are bounded by the config: API name, route key as configured (never the raw path), status, stable
+reason code, authorizer name, usage plan name, issuer URL. No principal, key or token ever becomes a label.
 
 Several workers (`--workers N`): each worker writes its own totals (absolute, keyed by its pid) to a
 shared SQLite file (`$TMPDIR/gatepost/metrics-{run}.db`) every second from a background task, off the
@@ -29,6 +31,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from gatepost.observe.shared_file import connect_shared, run_file
+from gatepost.observe.usage_health import merge_redis, plan_rows, redis_families, redis_row
 
 
 class Gateway(Protocol):
@@ -45,40 +48,71 @@ class Gateway(Protocol):
 
 log = logging.getLogger("gatepost.observe")
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+WIDTH = len(BUCKETS) + 2  # a histogram: one count per bucket, +Inf, then the sum
 FLUSH_INTERVAL = 1.0
 Snapshot = dict[str, Any]
 
 
 class Metrics:
     """One process's request totals (`gateway.metrics`), keyed by the matched Route object (or the Api, or
-    None when no API matched): identity hashing on the request path, names only at scrape time."""
+    None when no API matched) and by the Authorizer object: identity hashing on the request path, names
+    only at scrape time."""
 
-    __slots__ = ("durations", "requests")
+    __slots__ = ("authorizer_durations", "durations", "integration_errors", "requests")
 
     def __init__(self) -> None:
         self.requests: dict[tuple[object, int, str], int] = {}
-        self.durations: dict[object, list[float]] = {}  # bucket counts (+Inf last), then the sum
+        # per scope, two histograms in one list (one lookup per request): the request's duration, then the
+        # integration call's; each is WIDTH floats, bucket counts (+Inf last) then the sum
+        self.durations: dict[object, list[float]] = {}
+        self.authorizer_durations: dict[object, list[float]] = {}  # by Authorizer (not for public routes)
+        self.integration_errors: dict[tuple[object, str], int] = {}  # by (Route, reason): failed calls
 
-    def observe(self, scope: object, status: int, reason: str, seconds: float) -> None:
+    def observe(self, scope: object, status: int, reason: str, seconds: float, integration: float = -1.0) -> None:
+        """One request: `seconds` in the gateway, `integration` of which waiting for the integration (-1: no call)."""
         key = (scope, status, reason)
         requests = self.requests
         requests[key] = requests.get(key, 0) + 1
         hist = self.durations.get(scope)
         if hist is None:
-            hist = self.durations[scope] = [0.0] * (len(BUCKETS) + 2)
+            hist = self.durations[scope] = [0.0] * (2 * WIDTH)
+        hist[bisect.bisect_left(BUCKETS, seconds)] += 1
+        hist[WIDTH - 1] += seconds
+        if integration >= 0.0:
+            hist[WIDTH + bisect.bisect_left(BUCKETS, integration)] += 1
+            hist[-1] += integration
+
+    def authorized(self, authorizer: object, seconds: float) -> None:
+        hist = self.authorizer_durations.get(authorizer)
+        if hist is None:
+            hist = self.authorizer_durations[authorizer] = [0.0] * WIDTH
         hist[bisect.bisect_left(BUCKETS, seconds)] += 1
         hist[-1] += seconds
 
+    def integration_failed(self, route: object, reason: str) -> None:
+        """An integration call that ended in the gateway's own error (unreachable, timeout, bad answer)."""
+        key = (route, reason)
+        self.integration_errors[key] = self.integration_errors.get(key, 0) + 1
+
     def snapshot(self, gw: Gateway | None = None) -> Snapshot:
         names = _scope_names(gw)
+        authorizer_names = _authorizer_names(gw)
         out: Snapshot = {
             "requests": [[*names.get(scope, ("-", "-")), status, reason, n]
                          for (scope, status, reason), n in list(self.requests.items())],
-            "durations": [[*names.get(scope, ("-", "-")), list(v)] for scope, v in list(self.durations.items())],
+            "durations": [[*names.get(scope, ("-", "-")), v[:WIDTH]] for scope, v in list(self.durations.items())],
+            "authorizer_durations": [[*authorizer_names.get(a, ("-", "-", "-")), list(v)]
+                                     for a, v in list(self.authorizer_durations.items())],
+            "integration_durations": [[*names.get(r, ("-", "-")), v[WIDTH:]] for r, v in list(self.durations.items())
+                                      if r is not None and any(v[WIDTH:-1])],
+            "integration_errors": [[*names.get(r, ("-", "-")), reason, n]
+                                   for (r, reason), n in list(self.integration_errors.items())],
         }
         if gw is not None:
             out["authorizers"] = list(_authorizer_rows(gw))
             out["jwks"] = list(_jwks_rows(gw))
+            out["plans"] = list(plan_rows(gw))
+            out["redis"] = redis_row(gw)
         return merge([out]) if gw is not None else out
 
 
@@ -89,6 +123,11 @@ def _scope_names(gw: Gateway | None) -> dict[object, tuple[str, str]]:
         for route in api.routes:
             names[route] = (api.name, route.route_key)
     return names
+
+
+def _authorizer_names(gw: Gateway | None) -> dict[object, tuple[str, str, str]]:
+    return {auth: (api.name, name, auth.kind) for api in (gw.apis if gw is not None else ())
+            for name, auth in api.authorizers.items()}
 
 
 def _authorizer_rows(gw: Gateway) -> Iterator[list[Any]]:
@@ -109,32 +148,30 @@ def _jwks_rows(gw: Gateway) -> Iterator[list[Any]]:
         yield [source.issuer, int(getattr(source, "fetches", 0)), int(getattr(source, "failures", 0))]
 
 
+# each section's rows are [*labels, *values]; a value is a count or a histogram (bucket counts, then the sum)
+LABELS = {"requests": 4, "durations": 2, "authorizers": 3, "jwks": 1, "authorizer_durations": 3,
+          "integration_durations": 2, "integration_errors": 3, "plans": 2}
+
+
 def merge(snapshots: list[Snapshot]) -> Snapshot:
-    """Sum several workers' snapshots (counters add; histograms add bucket by bucket)."""
-    requests: dict[tuple[Any, ...], int] = {}
-    durations: dict[tuple[Any, ...], list[float]] = {}
-    authorizers: dict[tuple[Any, ...], list[int]] = {}
-    jwks: dict[str, list[int]] = {}
-    for snap in snapshots:
-        for *k, v in snap.get("requests", []):
-            requests[tuple(k)] = requests.get(tuple(k), 0) + int(v)
-        for *k, hist in snap.get("durations", []):
-            found = durations.setdefault(tuple(k), [0.0] * len(hist))
-            for i, x in enumerate(hist):
-                found[i] += x
-        for *k, inv, hits, misses in snap.get("authorizers", []):
-            row = authorizers.setdefault(tuple(k), [0, 0, 0])
-            row[0] += inv
-            row[1] += hits
-            row[2] += misses
-        for issuer, fetches, failures in snap.get("jwks", []):
-            row = jwks.setdefault(issuer, [0, 0])
-            row[0] += fetches
-            row[1] += failures
-    return {"requests": [[*k, v] for k, v in requests.items()],
-            "durations": [[*k, v] for k, v in durations.items()],
-            "authorizers": [[*k, *v] for k, v in authorizers.items()],
-            "jwks": [[k, *v] for k, v in jwks.items()]}
+    """Sum several workers' snapshots (counters add; histograms add bucket by bucket; Redis: usage_health)."""
+    out: Snapshot = {}
+    for section, width in LABELS.items():
+        summed: dict[tuple[Any, ...], list[Any]] = {}
+        for snap in snapshots:
+            for row in snap.get(section, []):
+                key, values = tuple(row[:width]), row[width:]
+                found = summed.get(key)
+                summed[key] = list(values) if found is None else list(map(_sum, found, values))
+        out[section] = [[*k, *v] for k, v in summed.items()]
+    out["redis"] = merge_redis([snap.get("redis") for snap in snapshots])
+    return out
+
+
+def _sum(a: Any, b: Any) -> Any:
+    if isinstance(a, list):
+        return [x + y for x, y in zip(a, b, strict=True)]
+    return a + b
 
 
 class _SnapshotCollector(Collector):
@@ -148,16 +185,21 @@ class _SnapshotCollector(Collector):
         for api, route, status, reason, n in self.snap["requests"]:
             requests.add_metric([api, route, str(status), reason], n)
         yield requests
-        durations = HistogramMetricFamily("gatepost_request_duration_seconds",
-                                          "Time in the gateway per request (pipeline, integration included)",
-                                          labels=["api", "route"])
-        for api, route, hist in self.snap["durations"]:
-            cumulative, buckets = 0.0, []
-            for bound, count in zip([*map(str, BUCKETS), "+Inf"], hist[:-1], strict=True):
-                cumulative += count
-                buckets.append((bound, cumulative))
-            durations.add_metric([api, route], buckets, hist[-1])
-        yield durations
+        yield _histogram("gatepost_request_duration_seconds",
+                         "Time in the gateway per request (pipeline, integration included)", ["api", "route"],
+                         self.snap["durations"])
+        yield _histogram("gatepost_authorizer_duration_seconds",
+                         "Time an authorizer took to decide (cache hits included; not on public routes)",
+                         ["api", "authorizer", "kind"], self.snap["authorizer_durations"])
+        yield _histogram("gatepost_integration_duration_seconds",
+                         "Time the integration call took (upstream, Lambda or mock), failed calls included",
+                         ["api", "route"], self.snap["integration_durations"])
+        errors = CounterMetricFamily("gatepost_integration_errors",
+                                     "Integration calls that failed in the gateway (unreachable, timeout, bad answer)",
+                                     labels=["api", "route", "reason"])
+        for api, route, reason, n in self.snap["integration_errors"]:
+            errors.add_metric([api, route, reason], n)
+        yield errors
         labels = ["api", "authorizer", "kind"]
         invocations = CounterMetricFamily("gatepost_authorizer_invocations", "Lambda authorizer calls", labels=labels)
         hits = CounterMetricFamily("gatepost_authorizer_cache_hits", "Authorizer results served from cache",
@@ -174,9 +216,31 @@ class _SnapshotCollector(Collector):
             fetches.add_metric([issuer], ok)
             failures.add_metric([issuer], bad)
         yield from (fetches, failures)
+        throttles = CounterMetricFamily("gatepost_usage_plan_throttles",
+                                        "Keyed requests refused by their usage plan's throttle (429)",
+                                        labels=["api", "plan"])
+        quotas = CounterMetricFamily("gatepost_usage_plan_quota_rejections",
+                                     "Keyed requests refused because their usage plan's quota was used (429)",
+                                     labels=["api", "plan"])
+        for api, plan, throttled, over_quota in self.snap["plans"]:
+            throttles.add_metric([api, plan], throttled)
+            quotas.add_metric([api, plan], over_quota)
+        yield from (throttles, quotas)
+        yield from redis_families(self.snap["redis"])
         workers = GaugeMetricFamily("gatepost_workers", "Worker processes whose totals are summed here")
         workers.add_metric([], self.workers)
         yield workers
+
+
+def _histogram(name: str, documentation: str, labels: list[str], rows: list[list[Any]]) -> Metric:
+    family = HistogramMetricFamily(name, documentation, labels=labels)
+    for *values, hist in rows:
+        cumulative, buckets = 0.0, []
+        for bound, count in zip([*map(str, BUCKETS), "+Inf"], hist[:-1], strict=True):
+            cumulative += count
+            buckets.append((bound, cumulative))
+        family.add_metric(values, buckets, hist[-1])
+    return family
 
 
 def exposition(snap: Snapshot, workers: int) -> bytes:

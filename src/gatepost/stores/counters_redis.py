@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from typing import Any
@@ -119,6 +120,13 @@ class RedisCounters:
         self.seeds = seeds
         self._refilling: asyncio.Lock | None = None
         self.batches: Coalescer[Admission, Verdict] = Coalescer(self._admit_batch)
+        self.errors = 0  # failed calls, probes included (the admin port's gatepost_redis_errors_total)
+        self.last_failure = 0.0  # wall-clock time of the last one (0: none yet)
+
+    def _unavailable(self, exc: BaseException) -> CountersUnavailable:
+        self.errors += 1
+        self.last_failure = time.time()
+        return CountersUnavailable(type(exc).__name__)
 
     async def admit(self, buckets: Sequence[Bucket], quota: Quota | None, now: float,
                     record: Record | None = None) -> Verdict:
@@ -145,13 +153,13 @@ class RedisCounters:
                 await self._fast.call("SCRIPT", "LOAD", self._admit_text)  # a new or flushed Redis
                 return await self._fast.call(*call)
         except _FAST_ERRORS as exc:
-            raise CountersUnavailable(type(exc).__name__) from None
+            raise self._unavailable(exc) from None
 
     async def _call(self, script: Any, keys: list[str], args: list[Any]) -> Any:
         try:
             return await script(keys=keys, args=args)
         except _ERRORS as exc:
-            raise CountersUnavailable(type(exc).__name__) from None
+            raise self._unavailable(exc) from None
 
     async def refill(self, now: float) -> bool:
         """Counts from the catalog into a Redis that lost them; once per Redis (True when this call did it)."""
@@ -196,13 +204,13 @@ class RedisCounters:
         try:
             return await awaitable
         except _ERRORS as exc:
-            raise CountersUnavailable(type(exc).__name__) from None
+            raise self._unavailable(exc) from None
 
     async def used(self, quota_key: str) -> int:
         try:
             value = await self._redis.get(PREFIX + quota_key)
         except _ERRORS as exc:
-            raise CountersUnavailable(type(exc).__name__) from None
+            raise self._unavailable(exc) from None
         return int(value or 0)
 
     async def ping(self) -> None:
@@ -212,7 +220,7 @@ class RedisCounters:
             await self._redis.connection_pool.disconnect()
             await self._redis.ping()
         except _ERRORS as exc:
-            raise CountersUnavailable(type(exc).__name__) from None
+            raise self._unavailable(exc) from None
 
     async def close(self) -> None:
         await self.batches.close()

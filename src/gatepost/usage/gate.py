@@ -38,6 +38,8 @@ class ApiKeyGate(UsageGate):
         self.plans = dict(plans)  # the plans covering this API stage, by name
         self.from_authorizer = key_source == "AUTHORIZER"
         self.quota_headers = quota_headers
+        # refusals by plan name: [throttled, quota exceeded] (observe/usage_health.py reads them at scrape)
+        self.rejections: dict[str, list[int]] = {name: [0, 0] for name in self.plans}
 
     async def start(self) -> None:
         await self.runtime.start()
@@ -67,10 +69,12 @@ class ApiKeyGate(UsageGate):
         verdict = await self.runtime.admit(limits.buckets, limits.quota, now, record)
         facts = self._facts(limits, verdict.used, now)
         if verdict.outcome is Outcome.THROTTLED:
+            self.rejections.setdefault(plan.name, [0, 0])[0] += 1
             raise GatewayError(ResponseType.THROTTLED, "usage.throttled",
                                headers={"retry-after": str(max(1, math.ceil(verdict.retry_after)))})
         if verdict.outcome is Outcome.QUOTA_EXCEEDED:
             assert facts is not None
+            self.rejections.setdefault(plan.name, [0, 0])[1] += 1
             raise GatewayError(ResponseType.QUOTA_EXCEEDED, "usage.quota_exceeded",
                                headers={"retry-after": str(facts[2]), **self._headers(facts)})
         self.runtime.count(day, entry.key_id, plan.name)
