@@ -25,6 +25,8 @@ if [ "$want_test" = "test" ]; then
   need automake automake
   need libtoolize libtool
   dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || ! command -v dpkg >/dev/null || apt_packages+=(libcurl4-openssl-dev)
+  need chromium chromium                 # the admin route map page, in a real browser (tests/admin/test_route_map_page.py)
+  need chromedriver chromium-driver      # Selenium drives it
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,12 +1,15 @@
-"""Who may use the admin port: a bearer token from the environment (constant-time compare), or a SigV4
-signature for service `gatepost` by one of the gateway's own IAM principals whose policies allow the
-action (`gatepost:GetMetrics`, `gatepost:GetRoutes`, ...) on `arn:aws:gatepost:{region}:{account}:admin`.
+"""Who may use the admin port: a bearer token from the environment (constant-time compare; browsers send it
+as the password of HTTP Basic authentication), or a SigV4 signature for service `gatepost` by one of the
+gateway's own IAM principals whose policies allow the action (`gatepost:GetMetrics`, `gatepost:GetRoutes`,
+...) on `arn:aws:gatepost:{region}:{account}:admin`.
 Refusals are AWS-shaped JSON with API Gateway's statuses: 403 `Missing Authentication Token` or the
 signature's own message, 401 for a wrong bearer token, 403 when the policies do not allow the action.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import os
 from dataclasses import dataclass
@@ -29,6 +32,15 @@ class Refusal(Exception):
     reason: str
 
 
+def basic_password(value: str) -> str:
+    """The password of `Authorization: Basic ...` (browsers: the route map page), "" when malformed."""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
+
+
 class AdminAuth:
     def __init__(self, config: AdminConfig, directory: IamDirectory, clock: Clock) -> None:
         self.config = config
@@ -45,9 +57,10 @@ class AdminAuth:
     def check(self, req: GatewayRequest, action: str) -> str:
         """Who is calling (for the log), or Refusal."""
         authorization = req.header("authorization") or ""
-        if authorization[:7].lower() == "bearer ":
+        scheme = authorization[:7].lower()
+        if scheme == "bearer " or scheme[:6] == "basic ":
             token = self._token()
-            given = authorization[7:].strip()
+            given = authorization[7:].strip() if scheme == "bearer " else basic_password(authorization[6:])
             if token is None or not hmac.compare_digest(token.encode(), given.encode()):
                 raise Refusal(401, "Unauthorized", "admin.bad_token")
             return "bearer-token"

@@ -32,6 +32,8 @@ DOCUMENT: dict[str, Any] = {
             "description": "explain's rows", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["routes"],
                 "properties": {"routes": {"type": "array", "items": {"type": "object"}}}}}}})},
+        "/admin/map": {"get": _op("GetRouteMap", "the route map page: routes, who gets in, findings, counts", {
+            "description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}})},
         "/admin/openapi.json": {"get": _op("GetOpenApi", "this document", {
             "description": "OpenAPI 3.0", "content": {"application/json": {"schema": {"type": "object"}}}})},
     },

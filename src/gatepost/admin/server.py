@@ -4,6 +4,7 @@ they share the port (SO_REUSEPORT) and each answers for all (observe/metrics.py 
     GET /healthz                   200 (no credentials: for probes)
     GET /metrics                   Prometheus text format          gatepost:GetMetrics
     GET /admin/routes              explain's rows, as JSON          gatepost:GetRoutes
+    GET /admin/map                 the route map page (route_map.py)  gatepost:GetRouteMap
     GET /admin/openapi.json        this API, described              gatepost:GetOpenApi
     ... /admin/...                 keys, plans, usage, IAM, pools, users, cache flush (admin/registry.py)
 """
@@ -22,6 +23,7 @@ from aiohttp import web
 from gatepost.admin.api import register
 from gatepost.admin.auth import AdminAuth, Refusal
 from gatepost.admin.openapi import DOCUMENT
+from gatepost.admin.route_map import route_map
 from gatepost.iam.directory import IamDirectory
 from gatepost.observe.metrics import WorkerMetrics
 from gatepost.request import GatewayRequest
@@ -59,6 +61,7 @@ class AdminServer:
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.guard("GetMetrics", self.prometheus))
         app.router.add_get("/admin/routes", self.guard("GetRoutes", self.routes))
+        app.router.add_get("/admin/map", route_map(self))
         app.router.add_get("/admin/openapi.json", self.guard("GetOpenApi", self.openapi))
         register(app, self.guard, self.gw)  # admin/registry.py's operations (keys, plans, IAM, pools...)
         return app

@@ -314,7 +314,10 @@ class WorkerMetrics:
             except (sqlite3.Error, OSError):
                 log.warning("metrics.flush_failed path=%s", self.path, exc_info=True)
 
-    async def render(self) -> bytes:
+    async def merged(self) -> Snapshot:
         mine = self.gw.metrics.snapshot(self.gw)
         others = await asyncio.to_thread(read_snapshots, self.path, os.getpid()) if self.path is not None else []
-        return exposition(merge([mine, *others]), self.workers)
+        return merge([mine, *others])
+
+    async def render(self) -> bytes:
+        return exposition(await self.merged(), self.workers)
