@@ -24,6 +24,7 @@ VERBS = [
     "usage",
     "pools",  # built-in user pools (idp/)
     "users",  # users of the built-in user pools
+    "master_key",  # the verb is `master-key` (rotate)
 ]
 
 

@@ -47,6 +47,11 @@ def _decode(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
+def key_from_text(text: str) -> bytes:
+    """A master key as written in GATEPOST_MASTER_KEY or a key file (base64, hex, or any text: hashed)."""
+    return _decode(text)
+
+
 def _read_or_create(path: Path) -> bytes:
     try:
         return _decode(path.read_text())
