@@ -68,6 +68,7 @@ def outcome_count(driver: object, route: str, outcome: str) -> int:
     return int(count)
 
 
+@pytest.mark.timeout(300)  # the example's start and a browser's, on a loaded machine
 def test_the_page_shows_every_route_of_the_example_and_counts_move(tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 

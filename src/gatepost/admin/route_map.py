@@ -132,13 +132,21 @@ def counts_cell(counts: Counts, api: str, route: str) -> str:
     return f'<td class="counts" data-total="{sum(found.values())}">{cells}</td>'
 
 
-def _path_cell(row: Row) -> str:
+def _path_cell(row: Row, previous: str) -> str:
+    """The route's method and path; the segments it shares with the row above are dimmed (a tree)."""
     method, _, path = row.route.partition(" ")
     if not path:  # `$default` and other keys without a method
         method, path = "", row.route
+    segments, before = path.split("/"), previous.split("/")
+    shared = 0
+    while shared < min(len(segments), len(before)) - 1 and segments[shared + 1] == before[shared + 1]:
+        shared += 1
+    head, tail = "/".join(segments[:shared + 1]), "/".join(segments[shared + 1:])
+    shown = f'<span class="muted">{_e(head)}</span>' + (f"/{_e(tail)}" if tail else "") \
+        if path.startswith("/") else _e(path)
     depth = max(0, path.rstrip("/").count("/") - 1)
     return (f'<td class="path" style="padding-left:{0.6 + 1.5 * depth:.1f}em">'
-            f'<span class="method">{_e(method)}</span> {_e(path)}</td>')
+            f'<span class="method">{_e(method)}</span> {shown}</td>')
 
 
 def api_section(name: str, rows: list[Row], findings: list[Finding], counts: Counts) -> str:
@@ -153,10 +161,13 @@ def api_section(name: str, rows: list[Row], findings: list[Finding], counts: Cou
         head += '<p class="api-findings">' + findings_cell(others) + "</p>"
     lines = ["<table><thead><tr><th>Route</th><th>Who gets in</th><th>Audit findings</th><th>Requests</th>"
              "</tr></thead><tbody>"]
+    previous = ""
     for row in sorted(rows, key=lambda r: (r.route.partition(" ")[2] or r.route, r.route)):
-        lines.append(f'<tr class="route" data-api="{_e(name)}" data-route="{_e(row.route)}">{_path_cell(row)}'
-                     f"<td>{who_gets_in(row)}</td><td>{findings_cell(by_target.get(row.route, []))}</td>"
+        lines.append(f'<tr class="route" data-api="{_e(name)}" data-route="{_e(row.route)}">'
+                     f"{_path_cell(row, previous)}<td>{who_gets_in(row)}</td>"
+                     f"<td>{findings_cell(by_target.get(row.route, []))}</td>"
                      f"{counts_cell(counts, name, row.route)}</tr>")
+        previous = row.route.partition(" ")[2] or row.route
     lines.append(f'<tr class="route unmatched" data-api="{_e(name)}" data-route="{NO_ROUTE}">'
                  '<td class="path muted">(no route matched)</td><td></td><td></td>'
                  f"{counts_cell(counts, name, NO_ROUTE)}</tr>")
@@ -178,7 +189,7 @@ def render(loaded: Loaded, snapshot: dict[str, Any], workers: int, refresh: int)
     refreshing = f"refreshes every {refresh} s" if refresh > 0 else "auto-refresh off"
     return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatepost route map</title>'
             f"<style>{_STYLE}</style><script>{_SCRIPT}</script></head><body><h1>Route map</h1>"
-            f'<p class="muted">{len(rows)} routes in {len(by_api)} APIs; requests since start, summed over '
+            f'<p class="muted">{len(rows)} route(s) in {len(by_api)} API(s); requests since start, summed over '
             f"{workers} worker(s); {_e(stamp)}; {refreshing} (<code>?refresh=SECONDS</code>, 0: off)</p>"
             + "".join(sections)
             + f'<p class="muted">Requests that matched no API: {unmatched}</p></body></html>')
