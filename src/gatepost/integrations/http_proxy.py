@@ -22,6 +22,7 @@ HOP_BY_HOP = frozenset({
 # never copied from the client: Host and Content-Length are set for the upstream, the body is already read
 _NOT_FORWARDED = frozenset({"host", "content-length", "expect"})
 _NOT_RELAYED = HOP_BY_HOP | {"date"}  # from the upstream's answer; the gateway sets its own Date
+_PLAIN_CONNECTION = frozenset({"keep-alive", "close", "Keep-Alive", "Close"})  # list no other header
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\+?\}")
 
 
@@ -42,6 +43,25 @@ def strip_hop_by_hop(headers: list[tuple[str, str]], drop: frozenset[str] = HOP_
         return kept
     listed = {t.strip().lower() for k, v in headers if k == "connection" for t in v.split(",")} - drop
     return [(k, v) for k, v in kept if k not in listed] if listed else kept
+
+
+def relayed(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """An upstream answer's headers as the client gets them: without hop-by-hop ones, Date, nor those its
+    `Connection` lists. One pass in the usual case (`Connection: keep-alive` or `close` lists nothing else);
+    names are lower-case (upstream/connection.py)."""
+    kept = []
+    listed: set[str] | None = None
+    for k, v in headers:
+        if k in _NOT_RELAYED:
+            if k == "connection" and v not in _PLAIN_CONNECTION:
+                tokens = {t.strip().lower() for t in v.split(",")} - _NOT_RELAYED
+                if tokens:
+                    listed = tokens if listed is None else listed | tokens
+            continue
+        kept.append((k, v))
+    if listed:
+        return [(k, v) for k, v in kept if k not in listed]
+    return kept
 
 
 def _split(url: str) -> tuple[Origin, str]:
@@ -118,7 +138,7 @@ class HttpProxyIntegration(Integration):
             raise GatewayError(ResponseType.INTEGRATION_FAILURE, exc.reason) from exc
         except ValueError as exc:  # a target or Host that cannot go on the wire
             raise GatewayError(ResponseType.INTEGRATION_FAILURE, "integration.bad_request_line") from exc
-        headers = strip_hop_by_hop(up.headers, _NOT_RELAYED)
+        headers = relayed(up.headers)
         body = up.body_if_complete()
         if body is not None:
             return Response(up.status, headers, body)
