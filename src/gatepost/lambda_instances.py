@@ -186,24 +186,64 @@ class InstanceThreads:
                 child.kill()  # a stuck child never outlives the gateway
 
 
-def release_once(loop: asyncio.AbstractEventLoop, slots: asyncio.Semaphore) -> Callable[[], None]:
-    """A slot's release, callable from any thread, any number of times: the slot is released once."""
-    done = threading.Lock()
+def loop_release(slots: asyncio.Semaphore) -> Callable[[], None]:
+    """A slot's release for the loop's own thread, any number of times: the slot is released once."""
+    released = False
 
     def release() -> None:
-        if done.acquire(blocking=False):
-            try:
-                loop.call_soon_threadsafe(slots.release)
-            except RuntimeError:  # the gateway's loop is closed: shutting down
-                pass
+        nonlocal released
+        if not released:
+            released = True
+            slots.release()
 
     return release
 
 
-def consume(future: concurrent.futures.Future[Any] | asyncio.Future[Any]) -> None:
-    """A late outcome of a call nobody waits for any more is not an unhandled error."""
-    if not future.cancelled():
-        future.exception()
+async def acquire_slot(slots: asyncio.Semaphore, timeout: float) -> None:
+    """A free slot is taken at once (no task, no timer: the usual case); else wait for one until `timeout`
+    (TimeoutError)."""
+    if not slots.locked():
+        await slots.acquire()  # returns without suspending
+        return
+    await asyncio.wait_for(slots.acquire(), timeout)
+
+
+async def wait_job(job: Job, deadline: float, release: Callable[[], None]) -> Any:
+    """The job's value (or what it raised), awaited with one wake-up from its worker thread, which also calls
+    `release` (from loop_release) on the loop's thread when the job ends, whoever still waits.
+
+    TimeoutError at `deadline` (loop time): the job runs on and its end still calls `release` (a caller that
+    frees the slot earlier, after `give_up`, calls `release` itself: once either way)."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[Any] = loop.create_future()
+
+    def settle(finished: concurrent.futures.Future[Any]) -> None:  # on the loop's thread
+        release()
+        exc = finished.exception()  # (a Job's future is never cancelled)
+        if waiter.done():
+            return  # timed out or cancelled: the late outcome is dropped
+        if exc is not None:
+            waiter.set_exception(exc)
+        else:
+            waiter.set_result(finished.result())
+
+    def ended(finished: concurrent.futures.Future[Any]) -> None:  # on the worker's thread
+        try:
+            loop.call_soon_threadsafe(settle, finished)
+        except RuntimeError:  # the gateway's loop is closed: shutting down
+            pass
+
+    job.future.add_done_callback(ended)
+    timer = loop.call_at(deadline, _expire, waiter)
+    try:
+        return await waiter
+    finally:
+        timer.cancel()
+
+
+def _expire(waiter: asyncio.Future[Any]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 # -- processes ----------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gatepost.uuid_text import new_uuid
+
 DEFAULT_MEMORY_MB = 128  # AWS's default memory size
 
 
@@ -64,13 +66,14 @@ class LambdaContext:
     def __init__(self, function_name: str, function_arn: str, timeout: float, memory_mb: int = DEFAULT_MEMORY_MB,
                  log_stream_name: str | None = None) -> None:
         self._deadline = time.monotonic() + timeout
-        self.aws_request_id = str(uuid.uuid4())
+        self.aws_request_id = new_uuid()
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.invoked_function_arn = function_arn
         self.memory_limit_in_mb = str(memory_mb)  # a string, as AWS's runtime reads it from the environment
         self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = log_stream_name or new_log_stream_name()
+        # "": the caller sets the instance's own stream name before the handler runs (lambda_pool.ThreadRunner)
+        self.log_stream_name = new_log_stream_name() if log_stream_name is None else log_stream_name
         self.identity = None
         self.client_context = None
 

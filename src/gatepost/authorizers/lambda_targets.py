@@ -28,7 +28,7 @@ import aiohttp
 import orjson
 
 from gatepost.authorizers.lambda_response import MalformedOutput
-from gatepost.lambda_instances import InstanceThreads, consume, release_once
+from gatepost.lambda_instances import InstanceThreads, acquire_slot, loop_release, wait_job
 from gatepost.lambda_loader import ModuleInitError, load_handler, locate_module
 from gatepost.lambda_runtime import HandlerFailed, LambdaContext, call_handler
 from gatepost.services import Services
@@ -94,18 +94,15 @@ class ThreadSlots:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await self._acquire(timeout)
-        release = release_once(loop, self._semaphore())
+        release = loop_release(self._semaphore())
         try:
             job = self._threads.submit(lambda _worker: fn())
         except BaseException:
             release()
             raise
-        job.future.add_done_callback(lambda _: release())  # a timed-out call keeps its thread
-        waited = asyncio.wrap_future(job.future)
         try:
-            return await asyncio.wait_for(asyncio.shield(waited), max(0.0, deadline - loop.time()))
+            return await wait_job(job, deadline, release)  # a timed-out call keeps its thread (and slot)
         except TimeoutError:
-            waited.add_done_callback(consume)
             raise InvocationFailed("lambda.timeout") from None
 
     async def _acquire(self, timeout: float) -> None:
@@ -114,7 +111,7 @@ class ThreadSlots:
             self._refuse("queue full")
         self._waiting += 1
         try:
-            await asyncio.wait_for(free.acquire(), timeout)
+            await acquire_slot(free, timeout)
         except TimeoutError:
             self._refuse("no thread freed within the timeout")
         finally:

@@ -32,8 +32,9 @@ from gatepost.lambda_instances import (
     Job,
     Worker,
     WorkerDied,
-    consume,
-    release_once,
+    acquire_slot,
+    loop_release,
+    wait_job,
 )
 from gatepost.lambda_loader import init_handler
 from gatepost.lambda_runtime import LambdaContext, call_handler, new_log_stream_name
@@ -75,18 +76,15 @@ class HandlerPool:
         slots = self._slots
         assert slots is not None, "integration not started"
         await self._acquire(slots, timeout)
-        release = release_once(loop, slots)
+        release = loop_release(slots)
         try:
             job = self.runner.submit(event, timeout)
         except BaseException:
             release()
             raise
-        job.future.add_done_callback(lambda _: release())
-        waited = asyncio.wrap_future(job.future)
         try:
-            return await asyncio.wait_for(asyncio.shield(waited), max(0.0, deadline - loop.time()))
+            return await wait_job(job, deadline, release)
         except TimeoutError:
-            waited.add_done_callback(consume)
             if self.runner.give_up(job):
                 release()
             raise InvokeTimeout() from None
@@ -100,7 +98,7 @@ class HandlerPool:
             raise Saturated()
         self._waiting += 1
         try:
-            await asyncio.wait_for(slots.acquire(), timeout)
+            await acquire_slot(slots, timeout)
         except TimeoutError:
             raise InvokeTimeout() from None
         finally:

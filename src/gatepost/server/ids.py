@@ -1,38 +1,13 @@
-"""Request ids: random version-4 UUIDs as text, formatted 256 at a time from one block of random bytes.
-
-A request takes one from the list (`list.pop`); the version and variant bits are set on the whole block
-with two slice assignments. About 6x cheaper than `str(uuid.uuid4())` (which was 3 % of a proxied
-request), same format and the same 122 random bits; a forked worker drops its parent's unused ids.
-"""
+"""Request ids: random version-4 UUIDs as text (uuid_text.py), one list of them for the server's requests;
+a forked worker drops its parent's unused ids."""
 
 from __future__ import annotations
 
 import os
 
-_BLOCK = 256
+from gatepost.uuid_text import UuidText
 
-
-class RequestIds:
-    def __init__(self) -> None:
-        self._ids: list[str] = []
-
-    def __call__(self) -> str:
-        ids = self._ids
-        if not ids:
-            self._refill()
-        return ids.pop()
-
-    def _refill(self) -> None:
-        raw = bytearray(os.urandom(16 * _BLOCK))
-        raw[6::16] = bytes([b & 0x0F | 0x40 for b in raw[6::16]])  # version 4
-        raw[8::16] = bytes([b & 0x3F | 0x80 for b in raw[8::16]])  # variant RFC 4122 (10xx)
-        h = raw.hex()
-        self._ids[:] = [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-{h[i + 12:i + 16]}-{h[i + 16:i + 20]}-{h[i + 20:i + 32]}"
-                        for i in range(0, 32 * _BLOCK, 32)]
-
-    def reset(self) -> None:
-        self._ids.clear()  # a forked child must not repeat its parent's ids
-
+RequestIds = UuidText
 
 new_request_id = RequestIds()
 os.register_at_fork(after_in_child=new_request_id.reset)
