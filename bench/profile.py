@@ -59,6 +59,8 @@ def main() -> int:
     p.add_argument("--duration", type=int, default=10)
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    p.add_argument("--native", action="store_true",
+                   help="with C frames (uvloop, llhttp, the kernel calls' callers): files named *-native-c.*")
     args = p.parse_args()
     if not PY_SPY.exists() or not shutil.which("wrk"):
         print("needs .venv/bin/py-spy (pip install py-spy) and wrk", file=sys.stderr)
@@ -71,24 +73,9 @@ def main() -> int:
         up, up_port, _ = references.upstream(ctx.tmp)
         try:
             scenarios = [s for s in (f(ctx) for f in SCENARIOS) if any(w in s.name for w in wanted)]
-            for label, chosen in bench.groups(scenarios).items():
-                conf = ctx.tmp / f"gatepost-{label or 'main'}.yaml"
-                conf.write_text(bench.gateway_config(up_port, chosen))
-                ctx.config = conf
-                for sc in chosen:
-                    if sc.setup:
-                        sc.setup(ctx, sc)
-                port = bench.free_port()
-                gw = bench.start([*bench.taskset(0), str(bench.REPO / ".venv/bin/gatepost"), "serve", str(conf),
-                                  "--port", str(port)], ctx.tmp, port, name=conf.stem)
-                try:
-                    bench.wait_ready(port, 1)
-                    for sc in chosen:
-                        if sc.prepare:
-                            sc.prepare(ctx, sc, f"http://127.0.0.1:{port}")
-                        profile(sc, gw.pid, port, args, ctx.tmp, out_dir / f"{slug(sc.name)}-native")
-                finally:
-                    bench.stop(gw)
+            for sc, port, pid in bench.each_served(ctx, up_port, scenarios):
+                name = f"{slug(sc.name)}-native" + ("-c" if args.native else "")
+                profile(sc, pid, port, args, ctx.tmp, out_dir / name)
         finally:
             bench.stop(up)
             ctx.close()
@@ -99,11 +86,11 @@ def profile(sc: bench.Scenario, pid: int, port: int, args: argparse.Namespace, t
     url = f"http://127.0.0.1:{port}{sc.path}"
     load = argparse.Namespace(**{**vars(args), "duration": args.duration + 2})
     spy_args = [str(PY_SPY), "record", "--pid", str(pid), "--rate", str(args.rate), "--duration", str(args.duration),
-                "--nonblocking"]
+                *(["--native"] if args.native else ["--nonblocking"])]
     bench.load(url, sc, argparse.Namespace(**{**vars(args), "duration": 1}), tmp)  # warm-up
     collapsed = base.with_suffix(".collapsed")
     spies = [subprocess.Popen([*spy_args, "--format", fmt, "-o", str(out)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
+                              stderr=subprocess.PIPE if not args.native else None)
              for fmt, out in (("raw", collapsed), ("flamegraph", base.with_suffix(".svg")))]
     rps = bench.load(url, sc, load, tmp)[0]
     for spy in spies:
