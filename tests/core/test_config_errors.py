@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gatepost.config.compile import compile_gateway
-from gatepost.config.load import load_file
+from gatepost.config.load import load_file, load_text
 from gatepost.errors import ConfigError
 from gatepost.services import Services
 
@@ -49,3 +49,12 @@ def test_every_refused_setting_says_what_is_expected_with_an_example() -> None:
             assert "\n    fix: " in issue, issue
             fix = issue.split("\n    fix: ", 1)[1]
             assert "e.g. " in fix or "allowed here: " in fix, issue
+
+
+def test_a_lone_unknown_top_level_key_reports_the_missing_apis_too() -> None:
+    """Found by the config fuzz target: one unknown key with no value, and nothing else (it once raised
+    IndexError while naming the missing key)."""
+    with pytest.raises(ConfigError) as err:
+        load_text("foo:\n", "f.yaml", env={})
+    text = str(err.value)
+    assert "required key 'apis' is missing" in text and "unknown key 'foo'" in text

@@ -108,9 +108,10 @@ def validation_issues(exc: ValidationError, data: Any, doc: Located) -> list[Con
             fix = ("remove it or correct its spelling" + (f" (did you mean {close[0]!r}?)" if close else "")
                    + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
                    + (f"; e.g. {close[0]}: {example}" if example else ""))
-        elif kind == "missing":
-            msg = f"required key {loc[-1]!r} is missing"
-            fix = f"add {loc[-1]}:"
+        elif kind == "missing":  # pydantic names the missing key last (_data_loc may have dropped it)
+            key = err["loc"][-1] if err["loc"] else "?"
+            msg = f"required key {key!r} is missing"
+            fix = f"add {key}:"
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
             msg, fix = wrong_kind(loc, data) or (msg, "set type: to one of the kinds listed in docs/configuration.md")
         elif kind.startswith("literal_"):
