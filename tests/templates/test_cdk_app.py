@@ -139,3 +139,13 @@ def test_explain_and_audit_read_the_cdk_out_folder(cdk_out: Path, capsys: Any) -
     out = capsys.readouterr().out
     assert any("api_key.only_control" in line and "GET /metered" in line for line in out.splitlines())
     assert any("route.public " in line and "GET /health" in line for line in out.splitlines())
+
+
+def test_a_key_value_api_gateway_would_refuse_is_named_at_check(cdk_out: Path, capsys: Any) -> None:
+    stack = cdk_out / STACK
+    stack.write_text(stack.read_text().replace(f'"Value": "{KEY}"', '"Value": "cdk-fixture-key-0123456789"'))
+    config, _ = load_file(cdk_out)
+    assert config.usage.demo_key is None  # not created at the first start
+    assert cli("check", str(cdk_out)) == 0
+    assert "API key OrdersApiMeteredKey0B7427A6: its Value is not 20 to 128 letters and digits" in \
+        capsys.readouterr().out

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gatepost.templates.intrinsics import Resolver, of_type
+from gatepost.usage.keys import VALUE as KEY_VALUE
 
 PLAN = "AWS::ApiGateway::UsagePlan"
 KEY = "AWS::ApiGateway::ApiKey"
@@ -59,6 +60,10 @@ def collect(resolver: Resolver, api_ids: Mapping[str, str], stages: Mapping[str,
         demo: dict[str, Any] = {"name": str(keys[key].get("Name") or key), "plan": plan_id}
         if keys[key].get("Value"):
             demo["value"] = str(keys[key]["Value"])
+            if not KEY_VALUE.match(demo["value"]):
+                usage.notes.append(f"API key {key}: its Value is not 20 to 128 letters and digits, which API Gateway "
+                                   "refuses too; it is not created: fix the Value, or remove it for a generated one")
+                continue
         if usage.demo_key is None:
             usage.demo_key = demo
         else:
