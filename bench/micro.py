@@ -227,15 +227,15 @@ async def measure(conf: Path, scenarios: list[Scenario], args: argparse.Namespac
         await gw.close()
 
 
-def tracing_section(mode: str, ctx: Context) -> str:
+def tracing_section(mode: str, ratio: float, ctx: Context) -> str:
     """The config's `tracing:` for `--tracing`; otlp starts a receiver that `ctx.close()` stops."""
     if mode == "off":
         return ""
     if mode == "propagate":
-        return "tracing: {}\n"
+        return f"tracing: {{sample_ratio: {ratio}}}\n"
     port = ctx.port("otlp")
     ctx.spawn("oteltap", [sys.executable, "-m", "oteltap", "--port", str(port)], port)
-    return f'tracing: {{exporter: otlp, endpoint: "http://127.0.0.1:{port}"}}\n'
+    return f'tracing: {{exporter: otlp, endpoint: "http://127.0.0.1:{port}", sample_ratio: {ratio}}}\n'
 
 
 def main() -> int:
@@ -251,6 +251,7 @@ def main() -> int:
                    help="with --wire: tracing on, without or with an OTLP export (docs/operations.md, Tracing)")
     p.add_argument("--proxy", action="store_true",
                    help="with --wire: the http integration, answered by a stand-in upstream connection")
+    p.add_argument("--sample-ratio", type=float, default=1.0, help="with --tracing: tracing.sample_ratio")
     args = p.parse_args()
     if args.tracing != "off" and not (args.wire or args.proxy):
         p.error("--tracing needs --wire: a request's trace starts in the server's app, not in pipeline.serve")
@@ -265,7 +266,7 @@ def main() -> int:
                              if any(w in s.name for w in wanted) or s.name.endswith("public route")]
             conf = ctx.tmp / "gatepost-micro.yaml"
             text = bench.gateway_config(9, scenarios)
-            conf.write_text(tracing_section(args.tracing, ctx) +
+            conf.write_text(tracing_section(args.tracing, args.sample_ratio, ctx) +
                             (text if args.proxy else text.replace('{http: "http://127.0.0.1:9"}', MOCK)))
             if args.proxy:
                 args.wire = True

@@ -13,18 +13,18 @@ events.py).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 from gatepost.errors import GatewayError
+from gatepost.integrations.base import Outbound
 from gatepost.tracing.attributes import authorizer_attributes, integration_attributes, method_attributes
 from gatepost.tracing.context import CLIENT, INTERNAL, RequestTrace
 
 if TYPE_CHECKING:
     from gatepost.authorizers.base import Authorizer
     from gatepost.decision import Decision
-    from gatepost.integrations.base import Integration, Outbound
+    from gatepost.integrations.base import Integration
     from gatepost.matching import Match
     from gatepost.request import GatewayRequest
     from gatepost.response import Response
@@ -67,17 +67,18 @@ def _traced_authorize(authorizer: Authorizer, inner: Callable[[GatewayRequest, M
 def _traced_send(integration: Integration, inner: Callable[[Outbound], Coroutine[Any, Any, Response]]
                  ) -> Callable[[Outbound], Coroutine[Any, Any, Response]]:
     prefix, fixed = integration_attributes(integration.describe())
+    forwards = integration.kind != "mock"  # a mock answers itself: no next hop to tell
 
     async def send(out: Outbound) -> Response:
         trace: RequestTrace | None = out.req.trace
         if trace is None:
             return await inner(out)
         if not trace.recording:
-            return await inner(with_trace_headers(out, trace, trace.span_id))
+            return await inner(with_trace_headers(out, trace, trace.span_id) if forwards else out)
         attributes = {**fixed, **method_attributes(out.req.method)} if not prefix else dict(fixed)
         span = trace.child(prefix or attributes["http.request.method"], CLIENT, attributes)
         try:
-            response = await inner(with_trace_headers(out, trace, span.span_id))
+            response = await inner(with_trace_headers(out, trace, span.span_id) if forwards else out)
         except BaseException as exc:
             span.end(_reason(exc))
             raise
@@ -93,8 +94,11 @@ def with_trace_headers(out: Outbound, trace: RequestTrace, span_id: int) -> Outb
     ours = [("traceparent", trace.traceparent(span_id))]
     if trace.tracestate:
         ours.append(("tracestate", trace.tracestate))
-    return dataclasses.replace(out, headers=_replace(out.headers, ours),
-                               client_headers=_replace(out.client_headers, ours))
+    sent = out.req.header_map
+    if "traceparent" in sent or "tracestate" in sent:
+        return Outbound(out.req, out.match, out.decision, _replace(out.headers, ours),
+                        _replace(out.client_headers, ours))
+    return Outbound(out.req, out.match, out.decision, out.headers + ours, out.client_headers + ours)
 
 
 def _replace(headers: list[tuple[str, str]], ours: list[tuple[str, str]]) -> list[tuple[str, str]]:
