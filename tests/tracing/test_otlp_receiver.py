@@ -53,3 +53,12 @@ async def test_the_spans_of_a_request_reach_a_real_otlp_receiver(upstream: Upstr
     assert a["http.route"] == "/items/{id}" and a["http.response.status_code"] == 200 and a["gatepost.api"] == "shop"
     assert attributes(spans[Span.SPAN_KIND_INTERNAL])["gatepost.outcome"] == "allow"
     assert "let-me-in" not in repr(received)
+
+
+def test_a_collector_that_is_down_costs_requests_nothing(upstream: Upstream) -> None:
+    port = free_port()  # nothing listens there
+    tracing = f'{{exporter: otlp, endpoint: "http://127.0.0.1:{port}", batch_delay_ms: 10, export_timeout_ms: 500}}'
+    with run_gateway(config(upstream.url, tracing=tracing), config_dir=HERE) as gw:
+        for _ in range(20):
+            assert gw.get("/items/7", headers=AUTH).status_code == 200
+    assert len(upstream.calls) == 20 and all(parts(c["headers"]["traceparent"]) for c in upstream.calls)

@@ -67,7 +67,8 @@ def test_an_authorized_request_is_a_server_span_with_two_children(upstream: Upst
     assert a["gatepost.reason"] and "url.query" not in a
     assert authorize.parent is not None and authorize.parent.span_id == server.context.span_id
     assert authorize.name == "authorize gate" and authorize.attributes is not None
-    assert authorize.attributes["gatepost.auth_type"] == "lambda" and authorize.attributes["gatepost.authorizer"] == "gate"
+    assert authorize.attributes["gatepost.auth_type"] == "lambda"
+    assert authorize.attributes["gatepost.authorizer"] == "gate"
     assert authorize.attributes["gatepost.outcome"] == "allow" and authorize.attributes["gatepost.reason"]
     assert call.parent is not None and call.parent.span_id == server.context.span_id
     assert f"{call.context.span_id:016x}" == parent  # the upstream's parent is the integration span
