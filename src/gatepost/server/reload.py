@@ -136,6 +136,8 @@ async def _retire(old: Gateway) -> None:
     """Close what the old gateway started, but not the catalog and cache the new one shares."""
     await old.services.watcher.stop()
     await old.close_apis()  # (its usage layer is closed already: a second close does nothing)
+    if old.tracer is not None:  # its exporter sends what it still holds, then stops (tracing/otel.py)
+        await old.tracer.close()
     http = old.services._http
     if http is not None:
         await http.close()
