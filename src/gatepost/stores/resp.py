@@ -86,7 +86,8 @@ class RespConnection:
         return reply
 
     async def _send(self, proto: _Protocol, args: tuple[Any, ...]) -> Any:
-        assert proto.transport is not None
+        if proto.transport is None:  # lost since it was opened
+            raise ConnectionError("Redis closed the connection")
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
         proto.waiting.append(fut)
