@@ -93,3 +93,77 @@ def test_api_keys_and_plans(upstream, monkeypatch: pytest.MonkeyPatch, caplog: p
         unknown = requests.post(admin + "/admin/api-keys", json={"name": "y"}, timeout=5)
         assert unknown.status_code == 403
     assert value not in caplog.text and new not in caplog.text
+
+
+IAM_CONFIG = """
+admin: {{enabled: true, port: 0, token_env: TEST_ADMIN_TOKEN}}
+user_pools:
+  mobile:
+    public_url: http://gatepost.test
+    hashing: {{time_cost: 1, memory_kib: 8192, parallelism: 1}}
+    clients: {{app: {{}}, backend: {{generate_secret: true}}}}
+    groups: {{admins: {{precedence: 1}}}}
+apis:
+  shop:
+    authorizers: {{sig: {{type: iam}}}}
+    routes:
+      - {{route: "GET /private", authorizer: sig}}
+    integration: {{http: "{upstream}"}}
+"""
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+                                                     "Resource": "*"}]}
+
+
+def test_iam_pools_and_users(upstream, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    caplog.set_level(logging.DEBUG)
+    with admin_of(IAM_CONFIG.format(upstream=upstream.url), MemoryCatalog(), monkeypatch) as (gw, admin):
+        assert call("POST", admin + "/admin/iam/users", json={"name": "app"}).status_code == 201
+        assert call("POST", admin + "/admin/iam/users", json={"name": "app"}).status_code == 409
+        assert call("PUT", admin + "/admin/iam/users/nobody/policies/p", json={"document": ALLOW_ALL}).status_code \
+            == 404
+        bad_policy = call("PUT", admin + "/admin/iam/users/app/policies/p", json={"document": {"Statement": 1}})
+        assert bad_policy.status_code == 400
+        assert call("PUT", admin + "/admin/iam/users/app/policies/p", json={"document": ALLOW_ALL}).status_code == 200
+        issued = call("POST", admin + "/admin/iam/users/app/access-keys", json={})
+        assert issued.status_code == 201
+        secret = issued.json()["SecretAccessKey"]
+        listed = call("GET", admin + "/admin/iam/access-keys")
+        assert issued.json()["AccessKeyId"] in listed.text and secret not in listed.text
+        assert call("GET", admin + "/admin/iam/users").json()["items"][0]["policies"] == ["p"]
+
+        def private() -> int:
+            request = AWSRequest(method="GET", url=gw + "/private")
+            SigV4Auth(Credentials(issued.json()["AccessKeyId"], secret), "execute-api", "us-east-1").add_auth(request)
+            return requests.get(gw + "/private", headers=dict(request.headers.items()), timeout=5).status_code
+
+        eventually(lambda: private() == 200)
+        key_url = admin + f"/admin/iam/access-keys/{issued.json()['AccessKeyId']}"
+        off = call("PATCH", key_url, json={"status": "Inactive"})
+        assert off.status_code == 200
+        eventually(lambda: private() == 403)
+        assert call("DELETE", admin + "/admin/iam/access-keys/AKIANOSUCHKEY0000000").status_code == 404
+        assert call("POST", admin + "/admin/iam/roles/nobody/sessions", json={"session_name": "s1"}).status_code == 404
+
+        pools = call("GET", admin + "/admin/user-pools").json()["items"]
+        assert [p["name"] for p in pools] == ["mobile"] and "secret" not in str(pools).lower().replace(
+            "generate_secret", "")
+        assert call("GET", admin + "/admin/user-pools/none").status_code == 404
+        created = call("POST", admin + "/admin/users", json={"username": "bob", "groups": ["admins"]})
+        assert created.status_code == 201, created.text
+        temporary = created.json()["temporary_password"]
+        assert temporary and created.json()["user"]["groups"] == ["admins"]
+        assert call("POST", admin + "/admin/users", json={"username": "bob"}).status_code == 409
+        users = call("GET", admin + "/admin/users")
+        assert [u["username"] for u in users.json()["items"]] == ["bob"] and temporary not in users.text
+        assert call("POST", admin + "/admin/users/nobody/groups", json={"group": "admins"}).status_code == 404
+        assert call("POST", admin + "/admin/users/bob/groups", json={"group": "nope"}).status_code == 404
+        weak = call("PUT", admin + "/admin/users/bob/password", json={"password": "x"})
+        assert weak.status_code == 400 and "InvalidPasswordException" in weak.json()["message"]
+        strong = call("PUT", admin + "/admin/users/bob/password", json={"password": "Correct-Horse-9-battery"})
+        assert strong.status_code == 200 and strong.json()["status"] == "CONFIRMED"
+        assert call("GET", admin + "/admin/users", params={"pool": "other"}).status_code == 404
+    assert secret not in caplog.text and temporary not in caplog.text and "Correct-Horse" not in caplog.text

@@ -155,3 +155,60 @@ def test_sigv4_with_a_principal_of_the_catalog(gateway: tuple[Path, str, str], c
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     code, out, _ = gp(capsys, "keys", "list", "--json", "--admin-profile", "gp", *remote)
     assert code == 0 and out == gp(capsys, "keys", "list", "--json", *local)[1]
+
+
+IAM_CONFIG = """
+server: {{access_log: "off"}}
+state: {{catalog: "sqlite:///gp.db"}}
+admin: {{enabled: true, port: {admin_port}}}
+apis:
+  shop:
+    authorizers: {{sig: {{type: iam}}}}
+    routes:
+      - {{route: "GET /private", authorizer: sig}}
+    integration: {{http: "{upstream}"}}
+"""
+
+
+def test_every_worker_follows_a_change_made_through_the_admin_api(
+        tmp_path: Path, upstream, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    admin_port = free_port()
+    path = tmp_path / "gatepost.yaml"
+    path.write_text(IAM_CONFIG.format(admin_port=admin_port, upstream=upstream.url))
+    policy = tmp_path / "invoke.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}))
+    master = base64.b64encode(MASTER).decode()
+    monkeypatch.setenv("GATEPOST_MASTER_KEY", master)
+    monkeypatch.setenv("GATEPOST_ADMIN_TOKEN", TOKEN)
+    env = {"GATEPOST_ADMIN_TOKEN": TOKEN, "GATEPOST_MASTER_KEY": master}
+    with serve_process(path, "--workers", "2", env=env, stdout=subprocess.DEVNULL) as (_, port):
+        gw, remote = f"http://127.0.0.1:{port}", ("--admin", f"http://127.0.0.1:{admin_port}")
+        wait_http(gw + "/_gatepost/health", timeout=60)
+        wait_http(f"http://127.0.0.1:{admin_port}/healthz", timeout=60)
+        assert gp(capsys, "iam", "create-user", "app", *remote)[0] == 0
+        assert gp(capsys, "iam", "attach-policy", "--user", "app", "--policy-name", "invoke", "--file", str(policy),
+                  *remote)[0] == 0
+        keys = json.loads(gp(capsys, "iam", "create-access-key", "app", "--format", "json", *remote)[1])
+
+        pids: set[int] = set()
+
+        def statuses() -> set[int]:
+            codes = set()
+            for _ in range(12):
+                with requests.Session() as fresh:  # new connections: the kernel spreads them over both workers
+                    request = AWSRequest(method="GET", url=gw + "/private")
+                    SigV4Auth(Credentials(keys["AccessKeyId"], keys["SecretAccessKey"]), "execute-api",
+                              "us-east-1").add_auth(request)
+                    codes.add(fresh.get(gw + "/private", headers=dict(request.headers.items()), timeout=10).status_code)
+                    pids.add(fresh.get(gw + "/_gatepost/health", timeout=10).json()["pid"])
+            return codes
+
+        until(lambda: statuses() == {200})
+        assert gp(capsys, "iam", "disable-access-key", keys["AccessKeyId"], *remote)[0] == 0
+        until(lambda: statuses() == {403})
+        assert len(pids) == 2  # both workers answered
