@@ -10,6 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from prometheus_client.parser import text_string_to_metric_families
 
 from gatepost.admin.server import AdminServer
@@ -21,6 +24,33 @@ TOKEN = "admin-token-for-tests-0123456789"
 MASTER = b"a" * 32
 ACCOUNT = "123456789012"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+# A gateway with one of everything the admin API manages: a usage plan, a built-in pool, an IAM route.
+CONFIG = """
+admin: {{enabled: true, port: 0, token_env: TEST_ADMIN_TOKEN}}
+usage_plans:
+  gold: {{api_stages: [{{api: shop}}], quota: {{limit: 5, period: DAY}}}}
+user_pools:
+  mobile:
+    public_url: http://gatepost.test
+    hashing: {{time_cost: 1, memory_kib: 8192, parallelism: 1}}
+    clients: {{app: {{}}, backend: {{generate_secret: true}}}}
+    groups: {{admins: {{precedence: 1}}}}
+apis:
+  shop:
+    authorizers: {{sig: {{type: iam}}}}
+    routes:
+      - {{route: "GET /keyed", public: true, api_key_required: true}}
+      - {{route: "GET /private", authorizer: sig}}
+    integration: {{http: "{upstream}"}}
+"""
+
+
+def sigv4(access_key_id: str, secret: str, url: str, service: str = "execute-api") -> dict[str, str]:
+    """The headers of a SigV4-signed GET (botocore's signer)."""
+    request = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials(access_key_id, secret), service, "us-east-1").add_auth(request)
+    return dict(request.headers.items())
 
 
 @contextlib.contextmanager

@@ -8,20 +8,9 @@ import time
 
 import pytest
 import requests
-from admin_kit import BEARER, admin_of
+from admin_kit import BEARER, CONFIG, admin_of, sigv4
 
 from gatepost.stores.memory import MemoryCatalog
-
-CONFIG = """
-admin: {{enabled: true, port: 0, token_env: TEST_ADMIN_TOKEN}}
-usage_plans:
-  gold: {{api_stages: [{{api: shop}}], quota: {{limit: 5, period: DAY}}}}
-apis:
-  shop:
-    routes:
-      - {{route: "GET /keyed", public: true, api_key_required: true}}
-    integration: {{http: "{upstream}"}}
-"""
 
 
 def call(method: str, url: str, **kw: object) -> requests.Response:
@@ -95,32 +84,13 @@ def test_api_keys_and_plans(upstream, monkeypatch: pytest.MonkeyPatch, caplog: p
     assert value not in caplog.text and new not in caplog.text
 
 
-IAM_CONFIG = """
-admin: {{enabled: true, port: 0, token_env: TEST_ADMIN_TOKEN}}
-user_pools:
-  mobile:
-    public_url: http://gatepost.test
-    hashing: {{time_cost: 1, memory_kib: 8192, parallelism: 1}}
-    clients: {{app: {{}}, backend: {{generate_secret: true}}}}
-    groups: {{admins: {{precedence: 1}}}}
-apis:
-  shop:
-    authorizers: {{sig: {{type: iam}}}}
-    routes:
-      - {{route: "GET /private", authorizer: sig}}
-    integration: {{http: "{upstream}"}}
-"""
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
                                                      "Resource": "*"}]}
 
 
 def test_iam_pools_and_users(upstream, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
     caplog.set_level(logging.DEBUG)
-    with admin_of(IAM_CONFIG.format(upstream=upstream.url), MemoryCatalog(), monkeypatch) as (gw, admin):
+    with admin_of(CONFIG.format(upstream=upstream.url), MemoryCatalog(), monkeypatch) as (gw, admin):
         assert call("POST", admin + "/admin/iam/users", json={"name": "app"}).status_code == 201
         assert call("POST", admin + "/admin/iam/users", json={"name": "app"}).status_code == 409
         assert call("PUT", admin + "/admin/iam/users/nobody/policies/p", json={"document": ALLOW_ALL}).status_code \
@@ -136,9 +106,8 @@ def test_iam_pools_and_users(upstream, monkeypatch: pytest.MonkeyPatch, caplog: 
         assert call("GET", admin + "/admin/iam/users").json()["items"][0]["policies"] == ["p"]
 
         def private() -> int:
-            request = AWSRequest(method="GET", url=gw + "/private")
-            SigV4Auth(Credentials(issued.json()["AccessKeyId"], secret), "execute-api", "us-east-1").add_auth(request)
-            return requests.get(gw + "/private", headers=dict(request.headers.items()), timeout=5).status_code
+            headers = sigv4(issued.json()["AccessKeyId"], secret, gw + "/private")
+            return requests.get(gw + "/private", headers=headers, timeout=5).status_code
 
         eventually(lambda: private() == 200)
         key_url = admin + f"/admin/iam/access-keys/{issued.json()['AccessKeyId']}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 import schemathesis
-from admin_kit import BEARER, admin_of
+from admin_kit import BEARER, CONFIG, admin_of
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -19,22 +19,6 @@ from schemathesis.checks import (
 from gatepost.admin.openapi import DOCUMENT
 from gatepost.stores.memory import MemoryCatalog
 
-CONFIG = """
-admin: {{enabled: true, port: 0, token_env: TEST_ADMIN_TOKEN}}
-usage_plans:
-  gold: {{api_stages: [{{api: shop}}], quota: {{limit: 5, period: DAY}}}}
-user_pools:
-  mobile:
-    public_url: http://gatepost.test
-    hashing: {{time_cost: 1, memory_kib: 8192, parallelism: 1}}
-    clients: {{app: {{}}, backend: {{generate_secret: true}}}}
-    groups: {{admins: {{precedence: 1}}}}
-apis:
-  shop:
-    routes:
-      - {{route: "GET /keyed", public: true, api_key_required: true}}
-    integration: {{http: "{upstream}"}}
-"""
 EXAMPLES = 6
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

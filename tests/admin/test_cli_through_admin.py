@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from admin_kit import MASTER, TOKEN
+from admin_kit import MASTER, TOKEN, sigv4
 
 from gatepost.cli import main
 from support import free_port, serve_process, wait_http
@@ -172,10 +172,6 @@ apis:
 
 def test_every_worker_follows_a_change_made_through_the_admin_api(
         tmp_path: Path, upstream, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
     admin_port = free_port()
     path = tmp_path / "gatepost.yaml"
     path.write_text(IAM_CONFIG.format(admin_port=admin_port, upstream=upstream.url))
@@ -201,10 +197,8 @@ def test_every_worker_follows_a_change_made_through_the_admin_api(
             codes = set()
             for _ in range(12):
                 with requests.Session() as fresh:  # new connections: the kernel spreads them over both workers
-                    request = AWSRequest(method="GET", url=gw + "/private")
-                    SigV4Auth(Credentials(keys["AccessKeyId"], keys["SecretAccessKey"]), "execute-api",
-                              "us-east-1").add_auth(request)
-                    codes.add(fresh.get(gw + "/private", headers=dict(request.headers.items()), timeout=10).status_code)
+                    headers = sigv4(keys["AccessKeyId"], keys["SecretAccessKey"], gw + "/private")
+                    codes.add(fresh.get(gw + "/private", headers=headers, timeout=10).status_code)
                     pids.add(fresh.get(gw + "/_gatepost/health", timeout=10).json()["pid"])
             return codes
 
