@@ -47,6 +47,10 @@ class Services:
             )
         return self._http
 
+    def share_http_client(self, other: Services) -> None:
+        """Use `other`'s client and its keep-alive connections (a live reload's new gateway)."""
+        self._http = other._http
+
     async def close(self) -> None:
         if self._http is not None:
             await self._http.close()

@@ -38,7 +38,7 @@ def serve_watched(path: Path) -> Iterator[tuple[RunningGateway, Callable[[], boo
     """Serve as `gatepost serve PATH --watch` does, with the watcher's check called by the test instead of
     every second: `check()` -> True when a changed template took over (run on the server's own loop)."""
     from gatepost.server.listener import NativeServer
-    from gatepost.server.reload import Reloader
+    from gatepost.server.reload import ReloadEngine, Reloader
     from gatepost.server.sockets import bind
     from support import ThreadServer
 
@@ -48,7 +48,7 @@ def serve_watched(path: Path) -> Iterator[tuple[RunningGateway, Callable[[], boo
     port = int(sock.getsockname()[1])
     server = NativeServer(app)
     ts = ThreadServer(uvloop=True)
-    reloader = Reloader(str(path), app)
+    reloader = Reloader(ReloadEngine.attach(str(path), app, lambda: server.connections))
     try:
         ts.call(server.start(sock))
         yield RunningGateway(f"http://127.0.0.1:{port}", gw, app, port), lambda: bool(ts.call(reloader.check(), 120))

@@ -11,7 +11,7 @@ from gatepost.bootstrap import build_gateway
 from gatepost.observe.access_log import AccessLog
 from gatepost.request import GatewayRequest
 from gatepost.server.app import GatewayApp
-from gatepost.server.reload import Reloader
+from gatepost.server.reload import ReloadEngine
 from gatepost.stores.memory import MemoryCatalog
 from gatepost.tracing.otel import OtelSink
 
@@ -38,7 +38,7 @@ async def test_a_reload_flushes_the_old_exporter_and_brings_the_new_tracing(tmp_
         assert response.status == 200
         assert memory.get_finished_spans() == ()  # still queued: a minute before the next export
         conf.write_text(CONFIG.format(tracing="{sample_ratio: 0.5}"))
-        assert await Reloader(str(conf), app).reload()
+        assert (await ReloadEngine.attach(str(conf), app).reload()).ok
         assert sink.processor is None and {s.name for s in memory.get_finished_spans()} == {"GET /open",
                                                                                             "integration mock"}
         assert app.gw is not gw and app.gw.tracer is not None and app.gw.tracer.sink is None

@@ -7,6 +7,8 @@ they share the port (SO_REUSEPORT) and each answers for all (observe/metrics.py 
     GET /admin/map                 the route map page (route_map.py)  gatepost:GetRouteMap
     GET /admin/openapi.json        this API, described              gatepost:GetOpenApi
     ... /admin/...                 keys, plans, usage, IAM, pools, users, cache flush (admin/registry.py)
+    POST /admin/reload             admin/reload.py                  gatepost:ReloadConfig
+    POST /admin/config/validate    admin/reload.py                  gatepost:ValidateConfig
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from aiohttp import web
@@ -23,6 +25,7 @@ from aiohttp import web
 from gatepost.admin.api import register
 from gatepost.admin.auth import AdminAuth, Refusal
 from gatepost.admin.openapi import DOCUMENT
+from gatepost.admin.reload import ReloadVerbs
 from gatepost.admin.route_map import route_map
 from gatepost.iam.directory import IamDirectory
 from gatepost.observe.metrics import WorkerMetrics
@@ -30,6 +33,7 @@ from gatepost.request import GatewayRequest
 
 if TYPE_CHECKING:
     from gatepost.gateway import Gateway
+    from gatepost.server.reload_control import Reloads
 
 log = logging.getLogger("gatepost.admin")
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -48,6 +52,16 @@ def gateway_request(request: web.Request, body: bytes) -> GatewayRequest:
                           source_ip=peer[0] if peer else "127.0.0.1")
 
 
+class _Serving:
+    """The gateway serving at the moment of each call (a live reload replaces AdminServer.gw)."""
+
+    def __init__(self, admin: AdminServer) -> None:
+        self._admin = admin
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._admin.gw, name)
+
+
 class AdminServer:
     def __init__(self, gw: Gateway, workers: int) -> None:
         self.gw = gw
@@ -55,6 +69,14 @@ class AdminServer:
         self.metrics = WorkerMetrics(gw, workers)
         self.auth = AdminAuth(self.config, IamDirectory.shared(gw.services), gw.services.clock)
         self.runner: web.AppRunner | None = None
+        self.reloads: Reloads | None = None  # server/run.py: SIGHUP's twin (None: nothing to reload from)
+
+    async def adopt(self, gw: Gateway) -> None:
+        """A live reload: answer for the new gateway (its routes, metrics and IAM principals)."""
+        directory = IamDirectory.shared(gw.services)
+        await directory.reload()
+        self.gw, self.metrics.gw = gw, gw
+        self.auth = AdminAuth(self.config, directory, gw.services.clock)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024)
@@ -63,7 +85,10 @@ class AdminServer:
         app.router.add_get("/admin/routes", self.guard("GetRoutes", self.routes))
         app.router.add_get("/admin/map", route_map(self))
         app.router.add_get("/admin/openapi.json", self.guard("GetOpenApi", self.openapi))
-        register(app, self.guard, self.gw)  # admin/registry.py's operations (keys, plans, IAM, pools...)
+        register(app, self.guard, cast("Gateway", _Serving(self)))  # admin/registry.py's operations (keys, ...)
+        verbs = ReloadVerbs(self.reloads, self.metrics.workers)
+        app.router.add_post("/admin/reload", self.guard("ReloadConfig", verbs.reload))
+        app.router.add_post("/admin/config/validate", self.guard("ValidateConfig", verbs.validate))
         return app
 
     async def start(self, sock: socket.socket | None = None) -> int:
@@ -104,7 +129,10 @@ class AdminServer:
         return checked
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:
-        return _json(200, {"status": "ok", "pid": os.getpid()})
+        body: dict[str, Any] = {"status": "ok", "pid": os.getpid()}
+        if self.reloads is not None:
+            body["config"] = self.reloads.version().label
+        return _json(200, body)
 
     async def prometheus(self, request: web.Request) -> web.StreamResponse:
         return web.Response(body=await self.metrics.render(), headers={"content-type": PROMETHEUS_TEXT})

@@ -12,6 +12,7 @@
 
 One source per (issuer, jwks_uri, settings) per process (`sources()`), shared by every authorizer that
 trusts that issuer; sources of different issuers share nothing, so one issuer's outage touches no other.
+A live reload (server/reload.py) hands the new gateway the sources whose issuer and settings did not change.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class JwksSource:
         self.fetches = 0  # successful fetches (tests and metrics read it)
         self.failures = 0  # failed fetches (metrics)
         self._inflight: asyncio.Task[None] | None = None
+        self._users = 0  # authorizers started and not closed (start/close)
 
     # ---- the request path: a dict lookup, a fetch only on a miss ----------------------------------------
 
@@ -134,11 +136,14 @@ class JwksSource:
 
     async def start(self) -> None:
         """Begin the first fetch in the background: the gateway starts even when the issuer is down."""
+        self._users += 1
         if self._inflight is None and self.fetched_at is None:
             self._start_fetch(self.clock.monotonic())
 
     async def close(self) -> None:
-        if self._inflight is not None:
+        """The last authorizer using this source is closing (a live reload's new one may still use it)."""
+        self._users = max(self._users - 1, 0)
+        if self._inflight is not None and not self._users:
             self._inflight.cancel()
             try:
                 await self._inflight
@@ -206,6 +211,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:200]
 
 
+PREVIOUS_KEY = "jwks_sources_before_reload"  # server/reload.py: the replaced gateway's registry, while building
+
+
 def sources(extras: dict[str, Any]) -> dict[tuple[Any, ...], JwksSource]:
     """The per-process registry of key sources (kept in `services.extras`)."""
     registry: dict[tuple[Any, ...], JwksSource] = extras.setdefault("jwks_sources", {})
@@ -218,5 +226,8 @@ def source_for(extras: dict[str, Any], issuer: str, jwks_uri: str | None, settin
     key = (issuer, jwks_uri, settings)
     found = registry.get(key)
     if found is None:
-        found = registry[key] = JwksSource(issuer, jwks_uri, settings, clock, http)
+        found = extras.get(PREVIOUS_KEY, {}).get(key)  # a live reload: the same issuer and settings keep their keys
+    if found is None:
+        found = JwksSource(issuer, jwks_uri, settings, clock, http)
+    registry[key] = found
     return found

@@ -19,6 +19,7 @@ Docs: docs/lambda-authorizers.md.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
@@ -154,7 +155,9 @@ class LambdaAuthorizer(Authorizer):
         self.stats = CacheStats()
         self.cache: ResultCache[Invocation] | None = None
         if config.result_ttl > 0:
-            prefix = f"{stage_prefix(api.api_id, api.stage)}{name}:"
+            # the definition's digest in the key: after a live reload an unchanged authorizer finds its cached
+            # results again, a changed one (another function, other identity sources) none of the old ones
+            prefix = f"{stage_prefix(api.api_id, api.stage)}{name}:{definition_digest(config)}:"
             self.cache = ResultCache(services.cache, prefix, config.result_ttl, self.stats, Invocation.encode,
                                      lambda data: Invocation(decode(data, self.rules)))
         self._flush_seq: int | None = None
@@ -346,6 +349,10 @@ def _check_flavour(config: LambdaAuthorizerConfig, api: ApiInfo) -> None:
                          "with identity_sources: [header.authorization]")
     if config.enable_simple_responses and (config.payload_format_version or "2.0") != "2.0":
         raise ValueError("enable_simple_responses needs payload_format_version 2.0 (as on AWS)")
+
+
+def definition_digest(config: LambdaAuthorizerConfig) -> str:
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:10]
 
 
 def build(name: str, config: LambdaAuthorizerConfig, ctx: BuildContext) -> Authorizer:

@@ -58,9 +58,10 @@ class Metrics:
     None when no API matched) and by the Authorizer object: identity hashing on the request path, names
     only at scrape time."""
 
-    __slots__ = ("authorizer_durations", "durations", "integration_errors", "requests")
+    __slots__ = ("authorizer_durations", "carried", "durations", "integration_errors", "requests")
 
     def __init__(self) -> None:
+        self.carried: Snapshot | None = None  # the totals of the gateway this one replaced (server/reload.py)
         self.requests: dict[tuple[object, int, str], int] = {}
         # per scope, two histograms in one list (one lookup per request): the request's duration, then the
         # integration call's; each is WIDTH floats, bucket counts (+Inf last) then the sum
@@ -113,6 +114,8 @@ class Metrics:
             out["jwks"] = list(_jwks_rows(gw))
             out["plans"] = list(plan_rows(gw))
             out["redis"] = redis_row(gw)
+        if self.carried is not None:
+            return merge([out, self.carried])
         return merge([out]) if gw is not None else out
 
 

@@ -33,6 +33,8 @@ class GatewayApp:
         self.head = head_reader(gateway)
         self.access_log = access_log or AccessLog(server.access_log)
         self.ready = False
+        self.config_version = ""  # server/config_version.py's label of the config serving (server/reload.py)
+        self._served_by: dict[object, str] = {}  # the replaced gateway's APIs -> its label (requests in flight)
         self.internal: dict[str, Callable[[GatewayRequest], Awaitable[Response]]] = {
             "health": self._health, "ready": self._ready,
         }
@@ -76,7 +78,16 @@ class GatewayApp:
 
     def log(self, ex: Exchange | None, started: float) -> None:
         if ex is not None and self.access_log.enabled:
-            self.access_log.write(record(ex, time.perf_counter() - started, ex.req.received_at))
+            rec = record(ex, time.perf_counter() - started, ex.req.received_at)
+            rec["config"] = self._served_by.get(ex.api, self.config_version) if self._served_by else \
+                self.config_version
+            self.access_log.write(rec)
+
+    def adopt(self, fresh: GatewayApp, version: str) -> None:
+        """A live reload: `fresh` (built for the new gateway) serves every connection's next request."""
+        self._served_by = {api: self.config_version for api in self.gw.apis}
+        self.gw, self.calls, self.internal, self.head = fresh.gw, fresh.calls, fresh.internal, fresh.head
+        self.config_version = fresh.config_version = version  # (fresh's handlers answer /_gatepost/ from now on)
 
     async def _internal(self, req: GatewayRequest) -> Response:
         name = req.path[len(RESERVED):].strip("/")
@@ -91,7 +102,7 @@ class GatewayApp:
         return await handler(req)
 
     async def _health(self, req: GatewayRequest) -> Response:
-        return json_response(200, {"status": "ok", "pid": os.getpid()})
+        return json_response(200, {"status": "ok", "pid": os.getpid(), "config": self.config_version})
 
     async def _ready(self, req: GatewayRequest) -> Response:
         if not self.ready:

@@ -8,9 +8,15 @@ import logging
 import os
 import signal
 import socket
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatepost.config.models import ServerConfig
+
+if TYPE_CHECKING:
+    from gatepost.server.reload import ReloadEngine
+    from gatepost.server.reload_control import Reloads
 
 log = logging.getLogger("gatepost.server")
 
@@ -33,7 +39,7 @@ def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers
 
 
 def worker_main(path: str, server: ServerConfig, host: str, port: int, workers: int,
-                sock: socket.socket | None, run_id: int) -> None:
+                sock: socket.socket | None, run_id: int, control: Connection | None = None) -> None:
     """One native-engine process: build the gateway, serve until SIGTERM/SIGINT, drain, stop."""
     from gatepost.server.sockets import bind
 
@@ -43,7 +49,7 @@ def worker_main(path: str, server: ServerConfig, host: str, port: int, workers: 
     listen = sock if sock is not None else bind(host, port, reuse_port=True)
     try:
         new_loop()
-        asyncio.run(serve_native(path, server, listen, workers))
+        asyncio.run(serve_native(path, server, listen, workers, control))
     finally:
         listen.close()
 
@@ -61,30 +67,36 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-async def serve_native(path: str, server: ServerConfig, sock: socket.socket, workers: int) -> None:
+async def serve_native(path: str, server: ServerConfig, sock: socket.socket, workers: int,
+                       control: Connection | None = None) -> None:
     from gatepost.bootstrap import build_gateway
     from gatepost.server.app import GatewayApp
     from gatepost.server.listener import NativeServer
+    from gatepost.server.reload import ReloadEngine
     from gatepost.server.sockets import tls_context
 
     app = GatewayApp(build_gateway(path, workers=workers))
     native = NativeServer(app, ssl_context=tls_context(server, Path(path).parent))
+    engine = ReloadEngine.attach(path, app, lambda: native.connections)  # the config's version, and reloads
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    reloads = _reloads(engine, control, loop)
     await native.start(sock)
     admin = None
     if app.gw.config.admin.enabled:  # admin/server.py: metrics and read-only views on their own port
         from gatepost.admin.server import AdminServer
 
         admin = AdminServer(app.gw, workers)
+        admin.reloads = reloads
+        engine.listeners.append(admin.adopt)
         await admin.start()
     reloader = None
     if os.environ.get("GATEPOST_WATCH") == "1" and workers == 1:  # serve --watch (server/reload.py)
         from gatepost.server.reload import Reloader
 
-        reloader = Reloader(path, app)
+        reloader = Reloader(engine)
         reloader.start()
     else:
         freeze_startup_objects()
@@ -94,3 +106,26 @@ async def serve_native(path: str, server: ServerConfig, sock: socket.socket, wor
     await native.stop(server.shutdown_timeout)
     if admin is not None:
         await admin.stop()
+
+
+def _reloads(engine: ReloadEngine, control: Connection | None, loop: asyncio.AbstractEventLoop) -> Reloads:
+    """SIGHUP: a worker under the parent ignores it (the parent reloads every worker); one process on its own
+    reloads itself (server/reload_control.py)."""
+    from gatepost.server.reload_control import LocalReloads, WorkerReloads
+
+    if control is not None:
+        worker = WorkerReloads(engine, control)
+        worker.start()
+        loop.add_signal_handler(signal.SIGHUP, lambda: log.info("reload.sighup_ignored: the parent reloads workers"))
+        return worker
+    local = LocalReloads(engine)
+    running: set[asyncio.Task[object]] = set()
+
+    def hangup() -> None:
+        log.info("reload.requested by=SIGHUP")
+        task = loop.create_task(local.reload())
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, hangup)
+    return local
