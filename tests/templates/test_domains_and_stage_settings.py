@@ -82,3 +82,33 @@ def test_an_api_mapped_at_two_base_paths_is_refused_by_name(template: Path, caps
     out = capsys.readouterr().out
     assert "OrdersMappingV2 (AWS::ApiGateway::BasePathMapping): refused: API Orders is mapped at several base " \
            "paths (/v1, /v2)" in out
+
+
+def test_a_deployments_stage_description_is_its_stages_settings(template: Path, capsys: Any) -> None:
+    text = template.read_text()
+    stage = text.split("  OrdersStage:\n")[1].split("  OrdersDomain:")[0]
+    deployment = ("  OrdersDeployment:\n    Type: AWS::ApiGateway::Deployment\n    DependsOn: [ListOrders, GetOrder]\n"
+                  "    Properties:\n      RestApiId: !Ref Orders\n      StageName: live\n      StageDescription:\n"
+                  "        ThrottlingRateLimit: 40\n        ThrottlingBurstLimit: 30\n        MetricsEnabled: true\n"
+                  "        MethodSettings:\n"
+                  "          - {ResourcePath: '/~1orders~1{id}', HttpMethod: GET, ThrottlingRateLimit: 0.01, "
+                  "ThrottlingBurstLimit: 1}\n")
+    text = text.replace("  OrdersStage:\n" + stage, "")
+    text = text.replace("      Stage: !Ref OrdersStage\n", "      Stage: live\n")
+    template.write_text(text.split("  OrdersDeployment:\n")[0] + deployment + "  OrdersDomain:" +
+                        text.split("  OrdersDomain:")[1])
+    config, _ = load_file(template)
+    orders = config.apis["Orders"]
+    assert (orders.stage, orders.base_path) == ("live", "/v1")  # the mapping's Stage: live is the one served
+    assert orders.throttle is not None and (orders.throttle.rate, orders.throttle.burst) == (40, 30)
+    routes = {r.route: r for r in orders.routes}
+    assert routes["GET /orders/{id}"].throttle is not None and routes["GET /orders"].throttle is None
+    with serve_template(template) as gw:
+        assert gw.get("/v1/orders/1").status_code == 200
+        assert gw.get("/v1/orders/2").status_code == 429  # GET /orders/{id}: burst 1, every caller together
+        assert gw.get("/v1/orders").status_code == 200
+    assert cli("check", str(template)) == 0
+    out = capsys.readouterr().out
+    assert "OrdersDeployment (AWS::ApiGateway::Deployment): served: its StageDescription: the stage of API " \
+           "Orders" in out
+    assert "MetricsEnabled of the stage ignored" in out

@@ -33,6 +33,7 @@ log = logging.getLogger("gatepost.templates")
 REST = "AWS::ApiGateway::RestApi"
 HTTP = "AWS::ApiGatewayV2::Api"
 STAGES = {REST: "AWS::ApiGateway::Stage", HTTP: "AWS::ApiGatewayV2::Stage"}
+DEPLOYMENT = "AWS::ApiGateway::Deployment"
 _POOL_MARK = "gatepost-template-pool:"
 
 
@@ -128,6 +129,11 @@ def stage_of(resolver: Resolver, logical_id: str, rtype: str) -> str | None:
             target = props.get("RestApiId") or props.get("ApiId")
             if target == {"Ref": logical_id}:
                 return str(resolver.resolve(props.get("StageName"), ("Resources", sid, "Properties", "StageName")))
+    for did, resource in resolver.resources.items():  # a REST Deployment with StageName creates that stage
+        if isinstance(resource, Mapping) and resource.get("Type") == DEPLOYMENT and rtype == REST:
+            props = resource.get("Properties") or {}
+            if props.get("RestApiId") == {"Ref": logical_id} and props.get("StageName") is not None:
+                return str(resolver.resolve(props["StageName"], ("Resources", did, "Properties", "StageName")))
     return None
 
 

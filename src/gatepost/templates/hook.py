@@ -197,6 +197,10 @@ def _report(resolver: Resolver, found: apis_mod.Apis, functions: Mapping[str, fu
             fates.append(Fate(logical_id, rtype, SERVED, "part of a built-in user pool (user_pools:)"))
         elif rtype in (usage_mod.PLAN, usage_mod.KEY, usage_mod.PLAN_KEY):
             fates.append(Fate(logical_id, rtype, SERVED, "usage plan / API key (usage_plans:, usage.demo_key)"))
+        elif logical_id in settings.deployments:
+            refused = "".join(f"; refused: {r}" for r in settings.refused.get(logical_id, []))
+            fates.append(Fate(logical_id, rtype, SERVED, f"its StageDescription: the stage of API "
+                                                         f"{_api_target(resource)}{refused}"))
         elif logical_id in mounts.fates:
             fates.append(Fate(logical_id, rtype, *mounts.fates[logical_id]))
         elif rtype in apis_mod.STAGES.values() and _api_target(resource) in stage_apis:

@@ -6,6 +6,8 @@ API and of its routes, `by: global`: AWS's stage and method limits count every c
   method (`*`: every method of that path). `ThrottlingRateLimit` / `ThrottlingBurstLimit` become the
   token bucket (a rate alone gets a burst of the rate, as usage plans do).
 - HTTP (`AWS::ApiGatewayV2::Stage`): `DefaultRouteSettings` is the stage, `RouteSettings` a route by key.
+- A REST `AWS::ApiGateway::Deployment` with `StageName` and `StageDescription` (the stage it creates): the
+  description's own `ThrottlingRateLimit` / `ThrottlingBurstLimit` are the stage, its `MethodSettings` as above.
 
 A limit that names no route of the API, or a rate or burst of 0 (which refuses every request on AWS; not a
 bucket Gatepost keeps), is refused by name. Caching, logging, data trace and metrics settings do not
@@ -22,6 +24,7 @@ from gatepost.templates.intrinsics import Resolver, of_type
 
 REST_STAGE = "AWS::ApiGateway::Stage"
 HTTP_STAGE = "AWS::ApiGatewayV2::Stage"
+DEPLOYMENT = "AWS::ApiGateway::Deployment"  # its StageDescription: the settings of the stage it creates
 THROTTLE_KEYS = ("ThrottlingRateLimit", "ThrottlingBurstLimit")
 IGNORED = {
     "CachingEnabled": "no response cache: every request reaches the integration",
@@ -40,17 +43,25 @@ IGNORED = {
 class Settings:
     notes: list[str] = field(default_factory=list)
     refused: dict[str, list[str]] = field(default_factory=dict)  # stage logical id -> what was refused
+    deployments: set[str] = field(default_factory=set)  # Deployments whose StageDescription was read
 
 
 def apply(resolver: Resolver, api_ids: Mapping[str, str], apis: dict[str, dict[str, Any]]) -> Settings:
     """Set the throttles in `apis` (the native config's apis:, by name); api_ids: API id -> name."""
     out = Settings()
-    for rtype, target_key in ((REST_STAGE, "RestApiId"), (HTTP_STAGE, "ApiId")):
+    for rtype, target_key in ((REST_STAGE, "RestApiId"), (HTTP_STAGE, "ApiId"), (DEPLOYMENT, "RestApiId")):
         for lid, props in of_type(resolver, rtype):
             name = api_ids.get(str(props.get(target_key)))
             if name is None or name not in apis:
                 continue
-            entries = _rest_entries(props) if rtype == REST_STAGE else _http_entries(props)
+            if rtype == DEPLOYMENT:
+                if props.get("StageName") is None or not isinstance(props.get("StageDescription"), Mapping):
+                    continue
+                out.deployments.add(lid)
+                description = props["StageDescription"]
+                entries = [(None, description), *_rest_entries(description)]
+            else:
+                entries = _rest_entries(props) if rtype == REST_STAGE else _http_entries(props)
             for where, settings in entries:
                 _apply_one(lid, name, apis[name], where, settings, out)
     return out
