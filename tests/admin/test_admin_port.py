@@ -146,3 +146,25 @@ def test_two_workers_are_summed(tmp_path: Path, upstream) -> None:
             time.sleep(0.2)
         assert requests_total(text, "GET /items/{id}", "200") == 60
         assert ("gatepost_workers", ()) in samples(text) and samples(text)[("gatepost_workers", ())] == 2
+
+
+def test_workers_share_files_under_a_run_id_of_their_own_and_the_run_removes_them(tmp_path: Path,
+                                                                                   upstream) -> None:
+    """The workers' shared metrics file is named by a run id that is not a bare pid (pids are reused: a dead
+    run's leftover rows under a reused pid were summed into a new run's counts), and it is gone after the run."""
+    admin_port = free_port()
+    path = tmp_path / "gatepost.yaml"
+    path.write_text(config(upstream.url, admin_port))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    shared = tmp / "gatepost"
+    with serve_process(path, "--workers", "2", env={"TEST_ADMIN_TOKEN": TOKEN, "TMPDIR": str(tmp)},
+                       stdout=subprocess.DEVNULL) as (proc, port):
+        wait_http(f"http://127.0.0.1:{port}/_gatepost/health", timeout=60)
+        deadline = time.monotonic() + 30
+        while not list(shared.glob("metrics-*.db")):  # written at the workers' first flush
+            assert time.monotonic() < deadline, sorted(p.name for p in tmp.rglob("*"))
+            time.sleep(0.1)
+        run = {p.name.split("-", 1)[1].split(".db")[0] for p in shared.glob("metrics-*.db")}
+        assert len(run) == 1 and run != {str(proc.pid)} and "-" in run.pop()
+    assert not [p.name for p in shared.glob("*.db*")]

@@ -3,10 +3,29 @@ its connection settings, in one place."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
+
+NAMES = ("metrics", "integration-calls")  # the shared files of one run (observe/metrics.py, integration_counts.py)
+
+
+def new_run_id() -> str:
+    """A run's id: the serving process's pid and the start time. The pid alone is reused (pid_max is often
+    32,768), and a reused one would sum a dead run's leftover rows into this run's counts."""
+    return f"{os.getpid()}-{time.time_ns():x}"
+
+
+def remove_run_files(run: str) -> None:
+    """Delete one run's shared files (at the end of the run: they are only meaningful while it serves)."""
+    folder = Path(tempfile.gettempdir()) / "gatepost"
+    for name in NAMES:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                (folder / f"{name}-{run}.db{suffix}").unlink()
 
 
 def run_file(name: str) -> Path:

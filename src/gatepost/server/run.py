@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatepost.config.models import ServerConfig
+from gatepost.observe.shared_file import new_run_id, remove_run_files
 
 if TYPE_CHECKING:
     from gatepost.server.reload import ReloadEngine
@@ -35,15 +36,21 @@ def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers
     else:
         from gatepost.server.sockets import bind
 
-        worker_main(path, server, host, port, 1, bind(host, port), os.getpid())
+        given = os.environ.get("GATEPOST_RUN_ID")
+        run_id = given or new_run_id()
+        try:
+            worker_main(path, server, host, port, 1, bind(host, port), run_id)
+        finally:
+            if not given:  # a run id given by the caller names files the caller may still read
+                remove_run_files(run_id)
 
 
 def worker_main(path: str, server: ServerConfig, host: str, port: int, workers: int,
-                sock: socket.socket | None, run_id: int, control: Connection | None = None) -> None:
+                sock: socket.socket | None, run_id: str, control: Connection | None = None) -> None:
     """One native-engine process: build the gateway, serve until SIGTERM/SIGINT, drain, stop."""
     from gatepost.server.sockets import bind
 
-    os.environ.setdefault("GATEPOST_RUN_ID", str(run_id))
+    os.environ.setdefault("GATEPOST_RUN_ID", run_id)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     listen = sock if sock is not None else bind(host, port, reuse_port=True)

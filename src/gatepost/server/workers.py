@@ -21,6 +21,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from gatepost.config.models import ServerConfig
+from gatepost.observe.shared_file import new_run_id, remove_run_files
 from gatepost.server import sockets
 from gatepost.server.reload_control import ParentReloads
 
@@ -45,13 +46,15 @@ class Supervisor:
         self.links: list[Connection] = []  # the parent's end of each worker's pipe (same index as procs)
         self.reloads = ParentReloads(config_path, workers)
         self.hangup = False
+        self.given_run_id = os.environ.get("GATEPOST_RUN_ID")  # a caller's: it may read the files after
+        self.run_id = self.given_run_id or new_run_id()  # names the workers' shared files
 
     def _spawn(self) -> tuple[BaseProcess, Connection]:
         shared: socket.socket | None = None if self.reuse_port else self.sock
         mine, theirs = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(target=self.target, name="gatepost-worker", daemon=False,
                                 args=(self.config_path, self.server, self.host, self.port, self.workers, shared,
-                                      os.getpid(), theirs))
+                                      self.run_id, theirs))
         proc.start()
         theirs.close()
         return proc, mine
@@ -72,6 +75,8 @@ class Supervisor:
             for s, handler in previous.items():
                 signal.signal(s, handler)
             self.sock.close()
+            if not self.given_run_id:
+                remove_run_files(self.run_id)
 
     def _stop(self, signum: int, frame: Any) -> None:
         self.stopping = True
