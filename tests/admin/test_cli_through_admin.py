@@ -26,7 +26,7 @@ user_pools:
   mobile:
     public_url: http://gatepost.test
     hashing: {{time_cost: 1, memory_kib: 8192, parallelism: 1}}
-    clients: {{app: {{}}}}
+    clients: {{app: {{}}, srv: {{generate_secret: true}}}}
     groups: {{admins: {{precedence: 1}}}}
 usage_plans:
   gold: {{api_stages: [{{api: shop}}], throttle: {{rate: 100, burst: 100}}, quota: {{limit: 50, period: DAY}}}}
@@ -119,6 +119,33 @@ def test_verbs_through_the_admin_api_match_the_catalog(gateway: tuple[Path, str,
     monkeypatch.setenv("GATEPOST_ADMIN_TOKEN", "wrong")
     code, _, err = gp(capsys, "keys", "list", *remote)
     assert code == 1 and "Unauthorized" in err and "401" in err
+
+
+def test_client_secret_and_sign_in_through_the_admin_api_match_the_catalog(
+        gateway: tuple[Path, str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two verbs that answer with an existing secret: each under its own admin action, same output."""
+    path, _, admin = gateway
+    local, remote = ("--config", str(path)), ("--admin", admin)
+    monkeypatch.setenv("GATEPOST_ADMIN_TOKEN", TOKEN)
+    assert gp(capsys, "pools", "create", "mobile", *local)[0] == 0
+    code, secret, _ = gp(capsys, "pools", "client-secret", "mobile", "srv", *remote)
+    assert code == 0 and len(secret.strip()) >= 32
+    assert gp(capsys, "pools", "client-secret", "mobile", "srv", *local) == (0, secret, "")
+    for refused in (("mobile", "app"), ("mobile", "nope"), ("nowhere", "srv")):
+        here, there = gp(capsys, "pools", "client-secret", *refused, *local), \
+            gp(capsys, "pools", "client-secret", *refused, *remote)
+        assert here == there and here[0] == 1 and here[2].startswith("gatepost pools: "), refused
+
+    password = "Correct-horse-9-battery"
+    assert gp(capsys, "users", "create", "carol", "--password", password, *remote)[0] == 0
+    for where in (local, remote):
+        code, token, _ = gp(capsys, "users", "token", "carol", "--password", password, "--print", "access", *where)
+        assert code == 0 and token.count(".") == 2
+        code, out, _ = gp(capsys, "users", "token", "carol", "--password", password, *where)
+        assert code == 0 and {"AccessToken", "IdToken", "RefreshToken"} <= set(json.loads(out))
+    wrong = ("users", "token", "carol", "--password", "not-it-at-all-1A")
+    assert gp(capsys, *wrong, *local) == gp(capsys, *wrong, *remote)
+    assert gp(capsys, *wrong, *remote)[0] == 1 and "NotAuthorizedException" in gp(capsys, *wrong, *remote)[2]
 
 
 def test_sigv4_with_a_principal_of_the_catalog(gateway: tuple[Path, str, str], capsys: pytest.CaptureFixture[str],

@@ -1,4 +1,5 @@
-"""Users of the built-in user pools (`gatepost users ...` and /admin/users): create, list, groups, passwords.
+"""Users of the built-in user pools (`gatepost users ...` and /admin/users): create, list, groups, passwords,
+and a password sign-in (AdminInitiateAuth: the tokens, or the challenge the user must answer first).
 
 `pool` (a body or query parameter) names the pool; without it, the only pool. Passwords are accepted,
 never returned, except a temporary password AdminCreateUser generated, in that answer only.
@@ -10,6 +11,7 @@ import time
 from typing import Any
 
 from gatepost.admin.operation import (
+    ANY_OBJECT,
     BOOL,
     STRING,
     TAGS,
@@ -21,9 +23,10 @@ from gatepost.admin.operation import (
     view,
 )
 from gatepost.admin.pools import with_pool
-from gatepost.idp.core import IdpCore
+from gatepost.idp.core import IdpCore, secret_hash
 from gatepost.idp.passwords import generate_password
-from gatepost.idp.pool import Pool
+from gatepost.idp.pool import Client, Pool
+from gatepost.idp.signin import SignIn
 
 USER = view(["username", "sub", "status", "enabled", "groups"], username=STRING, sub=STRING, status=STRING,
             enabled=BOOL, groups={"type": "array", "items": STRING}, attributes=TAGS)
@@ -75,6 +78,31 @@ def set_password(core: IdpCore, pool: Pool, p: Params) -> dict[str, Any]:
                                        now=time.time()))
 
 
+def app_client(pool: Pool, name: str | None) -> Client:
+    """The client named (its name under clients: or its id), else the pool's first."""
+    if name is None:
+        return next(iter(pool.clients.values()))
+    found = pool.client_named(name) or pool.clients.get(name)
+    if found is None:
+        raise ValueError(f"no client {name!r} in pool {pool.name} (clients: "
+                         f"{', '.join(c.name for c in pool.clients.values())})")
+    return found
+
+
+@with_pool
+def initiate_auth(core: IdpCore, pool: Pool, p: Params) -> dict[str, Any]:
+    """USER_PASSWORD_AUTH as the pool's Cognito endpoint answers it; the secret hash of a confidential
+    client is computed here (the caller is an administrator, not the app)."""
+    client = app_client(pool, p.get("client"))
+    core.ensure()
+    core.load_keys()
+    core.load_secrets()
+    params = {"USERNAME": p["username"], "PASSWORD": p["password"]}
+    if client.confidential and client.client_id in core.secrets:
+        params["SECRET_HASH"] = secret_hash(core.secrets[client.client_id], p["username"], client.client_id)
+    return SignIn(core).password(client.client_id, params, source="admin")
+
+
 _REFUSALS = (400, 404)
 
 OPERATIONS = [
@@ -94,4 +122,9 @@ OPERATIONS = [
     Operation("AdminSetUserPassword", "PUT", "/admin/users/{username}/password", "set a user's password "
               "(permanent unless `temporary`)", set_password, USER,
               body=obj(["password"], pool=POOL, password=PASSWORD, temporary=BOOL), refusals=_REFUSALS),
+    Operation("AdminInitiateAuth", "POST", "/admin/users/{username}/sign-in", "sign a user in with their password "
+              "(USER_PASSWORD_AUTH): Cognito's AuthenticationResult, or the challenge to answer first",
+              initiate_auth, view([], AuthenticationResult=ANY_OBJECT, ChallengeName=STRING, Session=STRING,
+                                  ChallengeParameters=ANY_OBJECT),
+              body=obj(["password"], pool=POOL, password=PASSWORD, client=STRING), refusals=_REFUSALS),
 ]

@@ -1,6 +1,7 @@
 """The built-in user pools (`gatepost pools ...` and /admin/user-pools): create a declared pool's record,
 client secrets and first signing key (new client secrets are in that answer only), rotate signing keys,
-describe (never secrets). Pools are named by their name under user_pools: or their pool id."""
+describe (never secrets), and one confidential client's secret on its own request (Cognito's
+DescribeUserPoolClient answers it too). Pools are named by their name under user_pools: or their pool id."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from gatepost.idp.errors import IdpError
 from gatepost.idp.keys import add_key, key_docs, prune_keys
 from gatepost.idp.local import PoolLookupError, find_pool, local_core
 from gatepost.idp.pool import Pool
+from gatepost.idp.state import client_secrets
 
 
 def pool_refusal(exc: Exception) -> OperationError:
@@ -88,6 +90,19 @@ def show(core: IdpCore, pool: Pool, p: Params) -> dict[str, Any]:
     return describe(core, pool)
 
 
+@with_pool
+def client_secret(core: IdpCore, pool: Pool, p: Params) -> dict[str, Any]:
+    client = pool.client_named(p["client"]) or pool.clients.get(p["client"])
+    if client is None or not client.confidential:
+        message = f"{p['client']!r} is not a confidential client of {pool.name}"
+        raise not_found(message) if client is None else bad_request(message)
+    core.ensure()
+    secret = client_secrets(core.catalog, pool, core.box).get(client.client_id)
+    if secret is None:
+        raise bad_request("the secret cannot be read (wrong master key?)")
+    return {"pool": pool.name, "client": client.name, "client_id": client.client_id, "client_secret": secret}
+
+
 def list_pools(scope: Scope, p: Params) -> dict[str, Any]:
     core = local_core(scope.config, scope.catalog, scope.config_dir)
     return {"items": [describe(core, pool) for pool in core.pools.values()]}
@@ -110,4 +125,8 @@ OPERATIONS = [
               items(POOL), refusals=()),
     Operation("DescribeUserPool", "GET", "/admin/user-pools/{pool}", "a pool's id, issuer, clients, groups and "
               "keys (never secrets)", show, POOL, refusals=(404,)),
+    Operation("DescribeUserPoolClient", "GET", "/admin/user-pools/{pool}/clients/{client}", "a confidential "
+              "client's id and secret, asked for on their own (as Cognito's DescribeUserPoolClient answers them)",
+              client_secret, view(["client_id", "client_secret"], pool=STRING, client=STRING, client_id=STRING,
+                                  client_secret=STRING), refusals=(400, 404)),
 ]

@@ -2,9 +2,9 @@
 
 A pool's record, client secrets and signing keys live in the gateway's catalog; `create` makes them
 (the gateway also does on its first start) and shows new client secrets once. A running gateway sees
-every change within a second. With `--admin URL`, `create`, `rotate-keys` and `show` act through a running
-gateway's admin API (docs/operations.md); `client-secret` reads the catalog only (the admin API never
-shows a secret after it was created).
+every change within a second. With `--admin URL`, each verb acts through a running gateway's admin API
+(docs/operations.md); `client-secret` is its own action there (gatepost:DescribeUserPoolClient), so a
+policy can allow `show` without it.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ import json
 from typing import Any
 
 from gatepost.cli.admin_client import add_admin_args
-from gatepost.cli.common import add_verb, open_from_args, verb_group
+from gatepost.cli.common import add_verb, verb_group
 from gatepost.cli.invoke import fail, run
-from gatepost.idp.errors import IdpError
-from gatepost.idp.local import PoolLookupError, find_pool, local_core
-from gatepost.idp.state import client_secrets
 
 Sub = argparse._SubParsersAction
 
@@ -45,6 +42,7 @@ def add_parser(sub: Sub) -> None:
               _client_secret)
     v.add_argument("pool", help="the pool's name (or pool id)")
     v.add_argument("client", help="the client's name under clients: (or its client id)")
+    add_admin_args(v)
 
 
 PREFIX = "gatepost pools"
@@ -104,20 +102,5 @@ def _print(args: argparse.Namespace, info: dict[str, Any]) -> None:
 
 
 def _client_secret(args: argparse.Namespace) -> int:
-    ctx = open_from_args(args)
-    try:
-        core = local_core(ctx.config, ctx.catalog, ctx.config_dir)
-        pool = find_pool(core, args.pool)
-        client = pool.client_named(args.client) or pool.clients.get(args.client)
-        if client is None or not client.confidential:
-            return fail(PREFIX, f"{args.client!r} is not a confidential client of {pool.name}")
-        core.ensure()
-        secret = client_secrets(core.catalog, pool, core.box).get(client.client_id)
-    except (PoolLookupError, IdpError, ValueError) as exc:
-        return fail(PREFIX, getattr(exc, "message", None) or str(exc))
-    finally:
-        ctx.catalog.close()
-    if secret is None:
-        return fail(PREFIX, "the secret cannot be read (wrong master key?)")
-    print(secret)
-    return 0
+    return run(args, PREFIX, "DescribeUserPoolClient", {"pool": args.pool, "client": args.client},
+               lambda answer: print(answer["client_secret"]))

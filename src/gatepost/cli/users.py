@@ -3,8 +3,8 @@
 Passwords are read from standard input with `--password-stdin` (or given with `--password`, which
 leaves them in your shell history and the process list); the catalog keeps only argon2id hashes. A
 running gateway sees every change at once (users are read from the catalog at each sign-in). With
-`--admin URL` a verb acts through a running gateway's admin API (docs/operations.md) instead; `token` signs
-in on the catalog only (a running gateway signs users in at its own Cognito endpoint).
+`--admin URL` a verb acts through a running gateway's admin API (docs/operations.md) instead; `token` is
+AdminInitiateAuth there (gatepost:AdminInitiateAuth).
 """
 
 from __future__ import annotations
@@ -15,13 +15,8 @@ import sys
 from typing import Any
 
 from gatepost.cli.admin_client import add_admin_args
-from gatepost.cli.common import add_verb, open_from_args, verb_group
+from gatepost.cli.common import add_verb, verb_group
 from gatepost.cli.invoke import run
-from gatepost.idp.core import IdpCore, secret_hash
-from gatepost.idp.errors import IdpError
-from gatepost.idp.local import PoolLookupError, find_pool, local_core
-from gatepost.idp.pool import Client, Pool
-from gatepost.idp.signin import SignIn
 
 Sub = argparse._SubParsersAction
 
@@ -65,7 +60,7 @@ def add_parser(sub: Sub) -> None:
     v.add_argument("--temporary", action="store_true", help="the user must change it at next sign-in")
 
     v = _verb(verbs, "token", "sign a user in with their password (USER_PASSWORD_AUTH) and print the tokens",
-              _token, password=True, admin=False)
+              _token, password=True)
     v.add_argument("username")
     v.add_argument("--client", help="app client name or id (default: the pool's first client)")
     v.add_argument("--print", dest="show", choices=["json", "access", "id", "refresh"], default="json",
@@ -93,24 +88,6 @@ def _attributes(items: list[str] | None) -> dict[str, str]:
             raise ValueError(f"--attribute {item!r}: use NAME=VALUE")
         out[name] = value
     return out
-
-
-def _guard(fn: Any) -> Any:
-    """`token`: on the catalog, with the pool's own sign-in."""
-    def run(args: argparse.Namespace) -> int:
-        ctx = open_from_args(args)
-        try:
-            core = local_core(ctx.config, ctx.catalog, ctx.config_dir)
-            return int(fn(args, core, find_pool(core, args.pool)) or 0)
-        except IdpError as exc:
-            print(f"{PREFIX}: {exc.type}: {exc.message}", file=sys.stderr)
-            return 1
-        except (PoolLookupError, ValueError) as exc:
-            print(f"{PREFIX}: {exc}", file=sys.stderr)
-            return 1
-        finally:
-            ctx.catalog.close()
-    return run
 
 
 PREFIX = "gatepost users"
@@ -163,38 +140,28 @@ def _set_password(args: argparse.Namespace) -> int:
                  lambda user: print(f"user {user['username']}: password set, {user['status']}"))
 
 
-def _client(pool: Pool, name: str | None) -> Client:
-    if name is None:
-        return next(iter(pool.clients.values()))
-    found = pool.client_named(name) or pool.clients.get(name)
-    if found is None:
-        raise ValueError(f"no client {name!r} in pool {pool.name} (clients: "
-                         f"{', '.join(c.name for c in pool.clients.values())})")
-    return found
-
-
-@_guard
-def _token(args: argparse.Namespace, core: IdpCore, pool: Pool) -> int:
-    password = _password(args, required=True)
-    client = _client(pool, args.client)
-    core.ensure()
-    core.load_keys()
-    core.load_secrets()
-    params = {"USERNAME": args.username, "PASSWORD": password}
-    if client.confidential and client.client_id in core.secrets:
-        params["SECRET_HASH"] = secret_hash(core.secrets[client.client_id], args.username, client.client_id)
-    answer = SignIn(core).password(client.client_id, params, source="cli")
-    result = answer.get("AuthenticationResult")
-    if result is None:
-        print(f"gatepost users: {answer.get('ChallengeName')}: the user must choose a new password first "
-              "(gatepost users set-password, or RespondToAuthChallenge)", file=sys.stderr)
+def _token(args: argparse.Namespace) -> int:
+    try:
+        password = _password(args, required=True)
+    except ValueError as exc:
+        print(f"{PREFIX}: {exc}", file=sys.stderr)
         return 1
-    key = {"access": "AccessToken", "id": "IdToken", "refresh": "RefreshToken"}.get(args.show)
-    if key is not None and key not in result:
-        print(f"gatepost users: the client issues no {args.show} token", file=sys.stderr)
-        return 1
-    print(result[key] if key else json.dumps(result, indent=2))
-    return 0
+
+    def show(answer: dict[str, Any]) -> int:
+        result = answer.get("AuthenticationResult")
+        if result is None:
+            print(f"{PREFIX}: {answer.get('ChallengeName')}: the user must choose a new password first "
+                  "(gatepost users set-password, or RespondToAuthChallenge)", file=sys.stderr)
+            return 1
+        key = {"access": "AccessToken", "id": "IdToken", "refresh": "RefreshToken"}.get(args.show)
+        if key is not None and key not in result:
+            print(f"{PREFIX}: the client issues no {args.show} token", file=sys.stderr)
+            return 1
+        print(result[key] if key else json.dumps(result, indent=2))
+        return 0
+
+    return _call(args, "AdminInitiateAuth", {"username": args.username, "password": password,
+                                             "client": args.client}, show)
 
 
 def _list(args: argparse.Namespace) -> int:
