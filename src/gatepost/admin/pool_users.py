@@ -82,7 +82,7 @@ def app_client(pool: Pool, name: str | None) -> Client:
     """The client named (its name under clients: or its id), else the pool's first."""
     if name is None:
         return next(iter(pool.clients.values()))
-    found = pool.client_named(name) or pool.clients.get(name)
+    found = pool.find_client(name)
     if found is None:
         raise ValueError(f"no client {name!r} in pool {pool.name} (clients: "
                          f"{', '.join(c.name for c in pool.clients.values())})")

@@ -92,7 +92,7 @@ def show(core: IdpCore, pool: Pool, p: Params) -> dict[str, Any]:
 
 @with_pool
 def client_secret(core: IdpCore, pool: Pool, p: Params) -> dict[str, Any]:
-    client = pool.client_named(p["client"]) or pool.clients.get(p["client"])
+    client = pool.find_client(p["client"])
     if client is None or not client.confidential:
         message = f"{p['client']!r} is not a confidential client of {pool.name}"
         raise not_found(message) if client is None else bad_request(message)

@@ -16,14 +16,14 @@ from typing import Any
 
 from gatepost.cli.admin_client import add_admin_args
 from gatepost.cli.common import add_verb, verb_group
-from gatepost.cli.invoke import run
+from gatepost.cli.invoke import fail, run
 
 Sub = argparse._SubParsersAction
 
 
 def _verb(sub: Sub, name: str, help: str, func: Any, password: bool = False,
           admin: bool = True) -> argparse.ArgumentParser:
-    p = add_verb(sub, name, help, func)
+    p = add_verb(sub, name, help, _refusing(func))
     if admin:
         add_admin_args(p)
     p.add_argument("--pool", help="the pool's name under user_pools: or its id (default: the only pool)")
@@ -80,6 +80,17 @@ def _password(args: argparse.Namespace, required: bool) -> str | None:
     return None
 
 
+def _refusing(func: Any) -> Any:
+    """A verb whose own input is wrong (no password, a malformed --attribute) raises ValueError: its message
+    as `gatepost users: ...` and exit 1."""
+    def verb(args: argparse.Namespace) -> int:
+        try:
+            return int(func(args))
+        except ValueError as exc:
+            return fail(PREFIX, str(exc))
+    return verb
+
+
 def _attributes(items: list[str] | None) -> dict[str, str]:
     out = {}
     for item in items or []:
@@ -98,13 +109,8 @@ def _call(args: argparse.Namespace, action: str, params: dict[str, Any], show: A
 
 
 def _create(args: argparse.Namespace) -> int:
-    try:
-        given = _password(args, required=False)
-        params = {"username": args.username, "password": given, "temporary": args.temporary,
-                  "attributes": _attributes(args.attribute), "groups": args.group}
-    except ValueError as exc:
-        print(f"{PREFIX}: {exc}", file=sys.stderr)
-        return 1
+    params = {"username": args.username, "password": _password(args, required=False),
+              "temporary": args.temporary, "attributes": _attributes(args.attribute), "groups": args.group}
 
     def show(created: dict[str, Any]) -> None:
         user = created["user"]
@@ -130,22 +136,14 @@ def _remove_from_group(args: argparse.Namespace) -> int:
 
 
 def _set_password(args: argparse.Namespace) -> int:
-    try:
-        password = _password(args, required=True)
-    except ValueError as exc:
-        print(f"{PREFIX}: {exc}", file=sys.stderr)
-        return 1
+    password = _password(args, required=True)
     return _call(args, "AdminSetUserPassword", {"username": args.username, "password": password,
                                                 "temporary": args.temporary},
                  lambda user: print(f"user {user['username']}: password set, {user['status']}"))
 
 
 def _token(args: argparse.Namespace) -> int:
-    try:
-        password = _password(args, required=True)
-    except ValueError as exc:
-        print(f"{PREFIX}: {exc}", file=sys.stderr)
-        return 1
+    password = _password(args, required=True)
 
     def show(answer: dict[str, Any]) -> int:
         result = answer.get("AuthenticationResult")

@@ -80,6 +80,10 @@ class Pool:
     def client_named(self, name: str) -> Client | None:
         return next((c for c in self.clients.values() if c.name == name), None)
 
+    def find_client(self, key: str) -> Client | None:
+        """The client named `key` under clients:, or the one whose client id it is."""
+        return self.client_named(key) or self.clients.get(key)
+
 
 def _client(pool_id: str, name: str, cfg: ClientConfig) -> Client:
     return Client(name, cfg.client_id or derived_client_id(pool_id, name), cfg.generate_secret,

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 NAMES = ("metrics", "integration-calls")  # the shared files of one run (observe/metrics.py, integration_counts.py)
@@ -17,6 +18,19 @@ def new_run_id() -> str:
     """A run's id: the serving process's pid and the start time. The pid alone is reused (pid_max is often
     32,768), and a reused one would sum a dead run's leftover rows into this run's counts."""
     return f"{os.getpid()}-{time.time_ns():x}"
+
+
+@contextlib.contextmanager
+def run_files() -> Iterator[str]:
+    """The id naming this run's shared files: `$GATEPOST_RUN_ID` when the caller gave one (the caller may
+    still read the files after the run: they stay), else a new one whose files are removed when the run ends."""
+    given = os.environ.get("GATEPOST_RUN_ID")
+    run = given or new_run_id()
+    try:
+        yield run
+    finally:
+        if not given:
+            remove_run_files(run)
 
 
 def remove_run_files(run: str) -> None:

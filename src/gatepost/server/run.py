@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatepost.config.models import ServerConfig
-from gatepost.observe.shared_file import new_run_id, remove_run_files
+from gatepost.observe.shared_file import run_files
 
 if TYPE_CHECKING:
     from gatepost.server.reload import ReloadEngine
@@ -29,20 +29,16 @@ def run(config_path: str, server: ServerConfig, *, host: str, port: int, workers
     os.environ["GATEPOST_CONFIG"] = path
     os.environ["GATEPOST_WORKERS"] = str(workers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if workers > 1:
-        from gatepost.server.workers import Supervisor
+    with run_files() as run_id:
+        if workers > 1:
+            from gatepost.server.workers import Supervisor
 
-        Supervisor(path, server, host=host, port=port, workers=workers, target=worker_main).run()
-    else:
-        from gatepost.server.sockets import bind
+            Supervisor(path, server, host=host, port=port, workers=workers, target=worker_main,
+                       run_id=run_id).run()
+        else:
+            from gatepost.server.sockets import bind
 
-        given = os.environ.get("GATEPOST_RUN_ID")
-        run_id = given or new_run_id()
-        try:
             worker_main(path, server, host, port, 1, bind(host, port), run_id)
-        finally:
-            if not given:  # a run id given by the caller names files the caller may still read
-                remove_run_files(run_id)
 
 
 def worker_main(path: str, server: ServerConfig, host: str, port: int, workers: int,

@@ -21,7 +21,6 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from gatepost.config.models import ServerConfig
-from gatepost.observe.shared_file import new_run_id, remove_run_files
 from gatepost.server import sockets
 from gatepost.server.reload_control import ParentReloads
 
@@ -30,8 +29,9 @@ log = logging.getLogger("gatepost.server")
 
 class Supervisor:
     def __init__(self, config_path: str, server: ServerConfig, *, host: str, port: int, workers: int,
-                 target: Callable[..., None]) -> None:
-        """`target` is run.worker_main (passed in: run.py imports this module)."""
+                 target: Callable[..., None], run_id: str) -> None:
+        """`target` is run.worker_main (passed in: run.py imports this module); `run_id` names the workers'
+        shared files (observe/shared_file.py)."""
         self.target = target
         self.config_path = config_path
         self.server = server
@@ -46,8 +46,7 @@ class Supervisor:
         self.links: list[Connection] = []  # the parent's end of each worker's pipe (same index as procs)
         self.reloads = ParentReloads(config_path, workers)
         self.hangup = False
-        self.given_run_id = os.environ.get("GATEPOST_RUN_ID")  # a caller's: it may read the files after
-        self.run_id = self.given_run_id or new_run_id()  # names the workers' shared files
+        self.run_id = run_id
 
     def _spawn(self) -> tuple[BaseProcess, Connection]:
         shared: socket.socket | None = None if self.reuse_port else self.sock
@@ -75,8 +74,6 @@ class Supervisor:
             for s, handler in previous.items():
                 signal.signal(s, handler)
             self.sock.close()
-            if not self.given_run_id:
-                remove_run_files(self.run_id)
 
     def _stop(self, signum: int, frame: Any) -> None:
         self.stopping = True
