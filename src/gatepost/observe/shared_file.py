@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+BUSY_TIMEOUT = 5.0  # seconds a worker waits for another one holding the file
+BUSY_RETRY = 0.01  # seconds between two tries at a setup SQLite refused without waiting
 NAMES = ("metrics", "integration-calls")  # the shared files of one run (observe/metrics.py, integration_counts.py)
 
 
@@ -49,10 +51,27 @@ def run_file(name: str) -> Path:
 
 
 def connect_shared(path: Path, schema: str) -> sqlite3.Connection:
-    """A connection to a workers' shared file (WAL, busy timeout), with `schema` created."""
+    """A connection to a workers' shared file (WAL, busy timeout), with `schema` created.
+
+    Workers open a run's new file at the same moments (their first flush, their last one at shutdown). Where
+    waiting could deadlock SQLite does not wait out the busy timeout but refuses at once (SQLITE_BUSY: the
+    switch to WAL while another worker writes the file's first pages): the setup is tried again, up to the
+    same timeout."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA busy_timeout=5000")
-    conn.execute(schema)
-    return conn
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(schema)
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if not busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(BUSY_RETRY)
+
+
+def busy(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY, or one of its extended codes (SQLITE_BUSY_RECOVERY, _SNAPSHOT, _TIMEOUT)."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
