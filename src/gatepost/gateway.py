@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gatepost.authorizers.base import ApiInfo, Authorizer
+from gatepost.closing import Step, close_all
 from gatepost.gates import NO_WEB_ACL, WebAclGate
 from gatepost.integrations.base import Integration
 from gatepost.observe.metrics import Metrics
@@ -143,19 +144,23 @@ class Gateway:
             self.tracer.start()
 
     async def close(self) -> None:
-        if self.tracer is not None:
-            await self.tracer.close()
-        await self.services.watcher.stop()
-        await self.close_apis()
-        await self.services.close()
+        """Every part, then the shared services; a part that fails to close is logged and the rest still close."""
+        await close_all([*self._own_steps(), ("services", self.services.close)])
 
-    async def close_apis(self) -> None:
-        """What each API started (authorizers, integrations, usage, throttles, Web ACL), not the shared services."""
+    async def retire(self) -> None:
+        """What this gateway started, not the services a reloaded successor shares (server/reload.py)."""
+        await close_all(self._own_steps())
+
+    def _own_steps(self) -> list[Step]:
+        """Its tracer (the last spans exported), its catalog watcher, then what each API started (authorizers,
+        integrations, usage, throttles, Web ACL)."""
+        steps: list[Step] = [("tracer", self.tracer.close)] if self.tracer is not None else []
+        steps.append(("catalog_watcher", self.services.watcher.stop))
         for api in self.apis:
-            for authorizer in api.authorizers.values():
-                await authorizer.close()
-            for integration in {id(r.integration): r.integration for r in api.routes}.values():
-                await integration.close()
-            await api.usage.close()
-            await api.caller_throttle.close()
-            await api.web_acl.close()
+            steps += [(f"{api.name}.authorizer.{name}", a.close) for name, a in api.authorizers.items()]
+            integrations = {id(r.integration): r for r in api.routes}.values()
+            steps += [(f"{api.name}.integration {r.route_key}", r.integration.close) for r in integrations]
+            steps += [(f"{api.name}.usage", api.usage.close),
+                      (f"{api.name}.caller_throttle", api.caller_throttle.close),
+                      (f"{api.name}.web_acl", api.web_acl.close)]
+        return steps

@@ -10,6 +10,7 @@ import aiohttp
 
 from gatepost.catalog_watch import CatalogWatcher
 from gatepost.clock import SYSTEM_CLOCK, Clock
+from gatepost.closing import close_all, sync_step
 from gatepost.stores.base import Cache, Catalog
 from gatepost.stores.memory import MemoryCache, MemoryCatalog
 
@@ -52,7 +53,6 @@ class Services:
         self._http = other._http
 
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-        await self.cache.close()
-        self.catalog.close()
+        """The HTTP client, the cache and the catalog: each closes even when one before it failed."""
+        http = [("http_client", self._http.close)] if self._http is not None else []
+        await close_all([*http, ("cache", self.cache.close), ("catalog", sync_step(self.catalog.close))])

@@ -112,15 +112,19 @@ class IntegrationCalls:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-            await self.flush()
+            await self._flush_logged()
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_INTERVAL)
-            try:
-                await self.flush()
-            except (sqlite3.Error, OSError) as exc:
-                log.warning("integration_calls.flush_failed error=%s", exc)
+            await self._flush_logged()
+
+    async def _flush_logged(self) -> None:
+        """A flush that failed is logged; the next one writes the totals again (they are absolute)."""
+        try:
+            await self.flush()
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("integration_calls.flush_failed error=%s", exc)
 
     async def flush(self) -> None:
         totals = self.totals()

@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 
+from gatepost.closing import close_all
 from gatepost.federation.endpoints import mount as mount_identity
 from gatepost.gateway import Gateway
 from gatepost.idp.endpoints import mount as mount_idp
@@ -49,10 +50,14 @@ class GatewayApp:
         self.ready = True
 
     async def shutdown(self) -> None:
+        """Every close step runs (a failing one is logged, closing.py); the access log is flushed first (the
+        drained requests' lines on disk before any step can fail or hang) and closed last, whatever happened."""
         self.ready = False
-        await self.calls.stop()
-        await self.gw.close()
-        self.access_log.close()
+        self.access_log.flush()
+        try:
+            await close_all([("integration_calls", self.calls.stop), ("gateway", self.gw.close)])
+        finally:
+            self.access_log.close()
 
     def handle(self, req: GatewayRequest) -> Awaitable[tuple[Response, Exchange | None]]:
         """A request whose size was already checked: a reserved endpoint, or the pipeline. A plain call

@@ -14,6 +14,7 @@ import socket
 import ssl
 from typing import TYPE_CHECKING
 
+from gatepost.closing import close_all
 from gatepost.server.limits import ServerLimits
 from gatepost.server.native import HttpProtocol
 
@@ -135,7 +136,10 @@ class NativeServer:
     # -- stopping ----------------------------------------------------------------------------------------
     async def stop(self, timeout: float) -> None:
         """Stop accepting, let in-flight requests finish (their connections then close), for up to
-        `timeout` seconds; then close what is left and stop the gateway."""
+        `timeout` seconds; then close what is left and stop the gateway (even when the drain failed)."""
+        await close_all([("drain", lambda: self._drain(timeout)), ("app", self.app.shutdown)])
+
+    async def _drain(self, timeout: float) -> None:
         self.draining = True
         if self._acceptor is not None:
             self._acceptor.cancel()
@@ -151,4 +155,3 @@ class NativeServer:
         for conn in list(self.connections):
             if conn.transport is not None:
                 conn.transport.abort()
-        await self.app.shutdown()

@@ -215,10 +215,7 @@ class ReloadEngine:
         while any(c.busy and c in open_now for c in busy) and loop.time() < deadline:
             await asyncio.sleep(RETIRE_POLL)
             open_now = set(self.connections())
-        if old.tracer is not None:  # its last spans exported (the new gateway has its own tracer)
-            await old.tracer.close()
-        await old.services.watcher.stop()
-        await old.close_apis()  # (its usage layer is closed already: a second close does nothing)
+        await old.retire()  # its tracer (the new gateway has its own), watcher, APIs (a closed usage layer: no-op)
         new.metrics.carried = carried_metrics(old, new)  # what the old one counted until its last request
 
 

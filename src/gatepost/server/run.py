@@ -12,6 +12,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatepost.closing import Step, close_all
 from gatepost.config.models import ServerConfig
 from gatepost.observe.shared_file import run_files
 
@@ -103,12 +104,12 @@ async def serve_native(path: str, server: ServerConfig, sock: socket.socket, wor
         reloader.start()
     else:
         freeze_startup_objects()
-    await stop.wait()
-    if reloader is not None:
-        await reloader.stop()
-    await native.stop(server.shutdown_timeout)
+    await stop.wait()  # (a second SIGTERM, e.g. the parent's after the process group's, only sets it again)
+    steps: list[Step] = [("reloader", reloader.stop)] if reloader is not None else []
+    steps.append(("server", lambda: native.stop(server.shutdown_timeout)))  # the drain, the app's own steps
     if admin is not None:
-        await admin.stop()
+        steps.append(("admin", admin.stop))
+    await close_all(steps)
 
 
 def _reloads(engine: ReloadEngine, control: Connection | None, loop: asyncio.AbstractEventLoop) -> Reloads:
