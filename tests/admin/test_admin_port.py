@@ -131,12 +131,17 @@ def test_two_workers_are_summed(tmp_path: Path, upstream) -> None:
         gw = f"http://127.0.0.1:{port}"
         wait_http(gw + "/_gatepost/health", timeout=60)
         wait_http(f"http://127.0.0.1:{admin_port}/healthz", timeout=60)
+        serving: set[int] = set()  # a worker takes connections once it is started: wait for both
+        deadline = time.monotonic() + 60
+        while len(serving) < 2:
+            assert time.monotonic() < deadline, f"workers serving: {serving}"
+            serving.add(requests.get(f"{gw}/_gatepost/health", timeout=10).json()["pid"])
         pids = set()
         for i in range(60):
             with requests.Session() as fresh:  # new connections: the kernel spreads them over both workers
-                fresh.get(f"{gw}/items/{i}", timeout=5)
-                pids.add(fresh.get(f"{gw}/_gatepost/health", timeout=5).json()["pid"])
-        assert len(pids) == 2
+                fresh.get(f"{gw}/items/{i}", timeout=10)
+                pids.add(fresh.get(f"{gw}/_gatepost/health", timeout=10).json()["pid"])
+        assert pids == serving
         deadline = time.monotonic() + 20
         while True:
             text = requests.get(f"http://127.0.0.1:{admin_port}/metrics",

@@ -9,6 +9,7 @@ from pathlib import Path
 from gatepost.config.models import ServerConfig
 
 REUSE_PORT = hasattr(socket, "SO_REUSEPORT")
+BACKLOG = 4096
 
 
 def bind(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
@@ -22,7 +23,7 @@ def bind(host: str, port: int, *, reuse_port: bool = False, listen: bool = True)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
         if listen:
-            sock.listen(4096)
+            sock.listen(BACKLOG)
         sock.setblocking(False)
     except BaseException:
         sock.close()
