@@ -139,6 +139,18 @@ class RunningGateway:
         return requests.request(method, self.url + path, timeout=10, **kw)
 
 
+def catalog_caught_up(gw: RunningGateway, timeout: float = 60.0) -> None:
+    """Wait until the gateway's catalog watcher has done a whole poll after this call: what was written to the
+    catalog before it is in the gateway's snapshots (the watcher's own interval and thread, no clock)."""
+    watcher = gw.gateway.services.watcher
+    target = watcher.polls + 2  # a poll under way may have read the versions before the write
+    deadline = time.monotonic() + timeout
+    while watcher.polls < target:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the catalog watcher did not poll within {timeout}s")
+        time.sleep(0.01)
+
+
 @contextlib.contextmanager
 def run_gateway(config: str, *, clock: Clock = SYSTEM_CLOCK, catalog: Catalog | None = None,
                 cache: Cache | None = None, config_dir: Path | None = None,

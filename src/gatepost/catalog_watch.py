@@ -40,6 +40,7 @@ class CatalogWatcher:
         self._subs: dict[str, list[Reload]] = {}
         self._seen: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
+        self.polls = 0  # polls done, reloads included: one that starts after a write has applied it (tests)
 
     def subscribe(self, collection: str, reload: Reload) -> None:
         """`reload` runs once now (at `start`) and again whenever `collection` changes."""
@@ -60,6 +61,7 @@ class CatalogWatcher:
                         await reload()
                     except Exception:
                         log.exception("catalog.reload_failed collection=%s", collection)
+        self.polls += 1
 
     def _versions(self) -> dict[str, int]:
         return {c: self.catalog.version(c) for c in self._subs}
