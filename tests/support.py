@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import socket
 import threading
@@ -32,16 +33,54 @@ REPO = Path(__file__).resolve().parent.parent
 _HANDED_OUT: set[int] = set()
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+_PICK_FROM = range(20000, _ephemeral_low())  # below the ephemeral range (empty where that range starts low)
+
+
 def free_port() -> int:
-    """A loopback port nothing listens on, never the same one twice in one test run (the kernel may hand
-    the same ephemeral port to consecutive binds, and a test that starts several servers needs distinct ones)."""
+    """A loopback port nothing listens on, for a server that must be told its port before it starts (another
+    process, a config); a server in this process binds port 0 and reads its port back instead (bound_socket).
+    Picked below the kernel's ephemeral range: a port the kernel hands out (to any process's outgoing
+    connection or port-0 bind) could be taken between this check and the server's own bind. Never the same
+    one twice in one test run."""
     while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
+        if len(_PICK_FROM) >= 1000:
+            port = random.choice(_PICK_FROM)
+            if port in _HANDED_OUT:
+                continue
+            try:
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        else:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = int(s.getsockname()[1])
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
             return port
+
+
+def bound_socket(port: int = 0, *, reuse_port: bool = False) -> socket.socket:
+    """A loopback TCP socket bound to `port` (0: the kernel picks one; `getsockname()` tells it), not yet
+    listening; SO_REUSEPORT lets a second one bind the same port while this one holds it."""
+    sock = socket.socket()
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(("127.0.0.1", port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def wait_http(url: str, timeout: float = 15.0) -> None:
@@ -92,7 +131,8 @@ class Upstream:
 
 @contextlib.contextmanager
 def run_upstream(handler: Any = None) -> Iterator[Upstream]:
-    port = free_port()
+    sock = bound_socket()
+    port = int(sock.getsockname()[1])
     upstream = Upstream(f"http://127.0.0.1:{port}")
     ts = ThreadServer()
 
@@ -111,15 +151,18 @@ def run_upstream(handler: Any = None) -> Iterator[Upstream]:
         app.router.add_route("*", "/{tail:.*}", echo)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await web.SockSite(runner, sock).start()
         return runner
 
-    runner = ts.call(start())
     try:
-        yield upstream
+        runner = ts.call(start())
+        try:
+            yield upstream
+        finally:
+            ts.call(runner.cleanup())
     finally:
-        ts.call(runner.cleanup())
         ts.close()
+        sock.close()
 
 
 @dataclass

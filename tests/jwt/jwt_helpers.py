@@ -18,17 +18,20 @@ import yaml
 from aiohttp import web
 
 from gatepost.devtools.issuer import LocalIssuer, make_app
-from support import ThreadServer, free_port, wait_http
+from support import ThreadServer, bound_socket, free_port, wait_http
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class WebServer:
-    """An aiohttp app on a fixed loopback port in its own thread; can be stopped and started again."""
+    """An aiohttp app on a loopback port in its own thread; can be stopped and started again on the same port
+    (held, bound but not listening, from creation to `close`: nobody takes it while the server is stopped,
+    and connections to it are refused)."""
 
-    def __init__(self, build: Callable[[], web.Application], port: int | None = None) -> None:
+    def __init__(self, build: Callable[[], web.Application]) -> None:
         self.build = build
-        self.port = port or free_port()
+        self._holder = bound_socket(reuse_port=True)
+        self.port = int(self._holder.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.hits: list[str] = []
         self._ts: ThreadServer | None = None
@@ -45,7 +48,7 @@ class WebServer:
             app.middlewares.append(record)
             runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
             await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True).start()
+            await web.SockSite(runner, bound_socket(self.port, reuse_port=True)).start()
             return runner
 
         self._ts = ThreadServer()
@@ -57,6 +60,11 @@ class WebServer:
             self._ts.call(self._runner.cleanup())
             self._ts.close()
         self._ts = self._runner = None
+
+    def close(self) -> None:
+        """Stop, and let the port go."""
+        self.stop()
+        self._holder.close()
 
     def count(self, suffix: str) -> int:
         return sum(1 for p in self.hits if p.endswith(suffix))
@@ -79,14 +87,12 @@ class Issuers:
 @contextlib.contextmanager
 def run_issuers(spec: dict[str, bool] | None = None, alg: str = "RS256") -> Iterator[Issuers]:
     spec = spec or {"bank": False, "other": False, "pool": True}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    issuers = {name: LocalIssuer(name, base, user_pool=pool, alg=alg) for name, pool in spec.items()}
-    server = WebServer(lambda: make_app(issuers), port).start()
+    server = WebServer(lambda: make_app(issuers))
+    issuers = {name: LocalIssuer(name, server.url, user_pool=pool, alg=alg) for name, pool in spec.items()}
     try:
-        yield Issuers(server, issuers)
+        yield Issuers(server.start(), issuers)
     finally:
-        server.stop()
+        server.close()
 
 
 @contextlib.contextmanager
@@ -97,11 +103,11 @@ def run_web(routes: dict[str, Handler]) -> Iterator[WebServer]:
             app.router.add_get(path, handler)
         return app
 
-    server = WebServer(build).start()
+    server = WebServer(build)
     try:
-        yield server
+        yield server.start()
     finally:
-        server.stop()
+        server.close()
 
 
 def gateway_yaml(authorizers: dict[str, Any], routes: list[Any], upstream: str,
