@@ -94,6 +94,23 @@ def wait_http(url: str, timeout: float = 15.0) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
+def run_cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    """`gatepost ARGV` through `gatepost.cli.main` in this process: exit code, stdout, stderr. A Python start-up
+    per verb is seconds on a loaded machine; the environment a verb sets (a template's parameters and
+    functions' variables) is put back afterwards."""
+    import io
+    import sys
+    from unittest import mock
+
+    from gatepost.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ), mock.patch.object(sys, "stdin", io.StringIO(stdin)), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
 class ThreadServer:
     """Runs an asyncio server in its own thread and loop; `stop()` shuts it down."""
 

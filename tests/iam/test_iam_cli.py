@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -19,11 +17,10 @@ import pytest
 import requests
 from iam_signing import botocore_send
 
-from gatepost.cli import main
 from gatepost.clock import ManualClock
 from gatepost.iam.admin import IssuedKey
 from gatepost.stores.sqlite import SqliteCatalog
-from support import REPO, Upstream, catalog_caught_up, run_gateway
+from support import REPO, Upstream, catalog_caught_up, run_cli, run_gateway
 
 CONFIG = """
 state:
@@ -49,12 +46,9 @@ def gatepost(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def cli(tmp: Path, *args: str) -> tuple[int, str, str]:
-    """The same verb through `gatepost.cli.main` in this process (exit code, stdout, stderr): a lifecycle of a
-    dozen verbs spent most of its time starting Python processes, minutes on a loaded machine."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["iam", *args, "--config", str(tmp / "gatepost.yaml")])
-    return code, out.getvalue(), err.getvalue()
+    """The same verb in this process (exit code, stdout, stderr): a lifecycle of a dozen verbs spent most of
+    its time starting Python processes, minutes on a loaded machine."""
+    return run_cli("iam", *args, "--config", str(tmp / "gatepost.yaml"))
 
 
 def ok(tmp: Path, *args: str) -> str:
@@ -112,6 +106,8 @@ def test_cli_lifecycle_with_running_gateway(tmp_path: Path, upstream: Upstream, 
 
 
 def test_every_verb_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from gatepost.cli import main
+
     verbs = ["create-user", "create-role", "attach-policy", "detach-policy", "create-access-key",
              "rotate-access-key", "disable-access-key", "enable-access-key", "delete-access-key", "assume-role", "list"]
     for verb in [None, *verbs]:
