@@ -348,8 +348,8 @@ def test_evaluate_is_fast() -> None:
     d = doc(*statements)
     ctx = {"aws:SourceIp": "10.1.2.3"}
     n = 2000
-    start = time.perf_counter()
+    start = time.thread_time()  # this thread's CPU time: waiting for a core on a loaded machine is not counted
     for _ in range(n):
         assert evaluate([d], INVOKE, ARN, ctx) is A
-    per_call = (time.perf_counter() - start) / n
+    per_call = (time.thread_time() - start) / n
     assert per_call < 200e-6
