@@ -79,12 +79,12 @@ apis:
     integration: {{http: "{upstream.url}"}}
 """)
     with serve(cfg, "--workers", "2") as (_, port):
-        wait_http(f"http://127.0.0.1:{port}/_gatepost/ready", timeout=30)
+        wait_http(f"http://127.0.0.1:{port}/_gatepost/ready", timeout=60)
         pids = set()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a worker takes connections once started: the second may start later
         while len(pids) < 2 and time.monotonic() < deadline:
             with requests.Session() as s:  # new connections spread over the workers
-                pids.add(s.get(f"http://127.0.0.1:{port}/_gatepost/health", timeout=5).json()["pid"])
+                pids.add(s.get(f"http://127.0.0.1:{port}/_gatepost/health", timeout=10).json()["pid"])
         assert len(pids) == 2
         assert requests.get(f"http://127.0.0.1:{port}/x", timeout=5).status_code == 200
 

@@ -211,18 +211,22 @@ def test_counts_are_summed_across_worker_processes(tmp_path: Path) -> None:
                             stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_http(url + "/_gatepost/ready", timeout=30)
+        wait_http(url + "/_gatepost/ready", timeout=60)
         for _ in range(40):
-            assert requests.get(url + "/x", headers={"Connection": "close"}, timeout=5).status_code == 204
-        deadline = time.monotonic() + 5
-        while True:  # each worker writes its totals every 0.2 s
-            counts = requests.get(url + "/_gatepost/integration-calls", timeout=5).json()
-            if counts["apis"]["a"]["GET /x"] == 40 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        assert counts["workers"] == 2
-        for _ in range(10):  # whichever worker answers, it answers for both
-            again = requests.get(url + "/_gatepost/integration-calls", headers={"Connection": "close"}, timeout=5)
+            assert requests.get(url + "/x", headers={"Connection": "close"}, timeout=10).status_code == 204
+        # Each worker writes its totals every 0.2 s: wait until both workers (a new connection each time,
+        # whichever worker takes it) answer 40, then every answer is 40, whichever worker gives it.
+        latest: dict[int, int] = {}  # worker pid -> its last answer
+        deadline = time.monotonic() + 60
+        while len(latest) < 2 or set(latest.values()) != {40}:
+            assert time.monotonic() < deadline, latest
+            with requests.Session() as fresh:
+                counts = fresh.get(url + "/_gatepost/integration-calls", timeout=10).json()
+                pid = fresh.get(url + "/_gatepost/health", timeout=10).json()["pid"]
+            assert counts["workers"] == 2
+            latest[pid] = counts["apis"]["a"]["GET /x"]
+        for _ in range(10):
+            again = requests.get(url + "/_gatepost/integration-calls", headers={"Connection": "close"}, timeout=10)
             assert again.json()["apis"]["a"]["GET /x"] == 40
     finally:
         proc.terminate()

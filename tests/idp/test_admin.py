@@ -31,11 +31,10 @@ def _principal(idp: Idp, name: str, policy: dict[str, Any] | None, account: str 
 
 def _wait_for_key(idp: Idp, key: IssuedKey) -> None:
     directory = IamDirectory.shared(idp.gw.gateway.services)
-    for _ in range(200):
-        if directory.lookup(key.access_key_id) is not None:
-            return
+    deadline = time.monotonic() + 60  # a bound for a failure, not a timing: the poll is slow on a loaded machine
+    while directory.lookup(key.access_key_id) is None:
+        assert time.monotonic() < deadline, "the gateway did not load the new access key"
         time.sleep(0.02)  # waiting for the watcher's poll, not for time to pass in the code under test
-    raise AssertionError("the gateway did not load the new access key")
 
 
 def test_admin_user_lifecycle(idp: Idp) -> None:
