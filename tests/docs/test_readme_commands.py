@@ -17,6 +17,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from support import REPO, free_port
 
 README = REPO / "README.md"
@@ -66,6 +68,7 @@ kill -TERM $GW; wait $GW
 """
 
 
+@pytest.mark.timeout(600)  # the shell's own bound below: two gateway starts and a process per pasted command
 def test_readme_commands_work_pasted_into_a_new_shell(tmp_path: Path) -> None:
     commands = readme_commands()
     assert len(commands) >= 15 and commands[0] == "B=http://127.0.0.1:8080\n"
