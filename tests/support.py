@@ -41,6 +41,7 @@ def _ephemeral_low() -> int:
 
 
 _PICK_FROM = range(20000, _ephemeral_low())  # below the ephemeral range (empty where that range starts low)
+_CHOICE = random.SystemRandom().choice  # not the module's generator, which a test may seed
 
 
 def free_port() -> int:
@@ -51,7 +52,7 @@ def free_port() -> int:
     one twice in one test run."""
     while True:
         if len(_PICK_FROM) >= 1000:
-            port = random.choice(_PICK_FROM)
+            port = _CHOICE(_PICK_FROM)
             if port in _HANDED_OUT:
                 continue
             try:
