@@ -131,11 +131,13 @@ def test_two_workers_are_summed(tmp_path: Path, upstream) -> None:
         gw = f"http://127.0.0.1:{port}"
         wait_http(gw + "/_gatepost/health", timeout=60)
         wait_http(f"http://127.0.0.1:{admin_port}/healthz", timeout=60)
-        serving: set[int] = set()  # a worker takes connections once it is started: wait for both
+        # Both workers listen from their start, the first answering does not mean the second has started: a
+        # connection the kernel gives it waits in its backlog until it has (seconds on a loaded machine).
+        serving: set[int] = set()
         deadline = time.monotonic() + 60
         while len(serving) < 2:
             assert time.monotonic() < deadline, f"workers serving: {serving}"
-            serving.add(requests.get(f"{gw}/_gatepost/health", timeout=10).json()["pid"])
+            serving.add(requests.get(f"{gw}/_gatepost/health", timeout=60).json()["pid"])
         pids = set()
         for i in range(60):
             with requests.Session() as fresh:  # new connections: the kernel spreads them over both workers

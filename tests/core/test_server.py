@@ -81,10 +81,11 @@ apis:
     with serve(cfg, "--workers", "2") as (_, port):
         wait_http(f"http://127.0.0.1:{port}/_gatepost/ready", timeout=60)
         pids = set()
-        deadline = time.monotonic() + 60  # a worker takes connections once started: the second may start later
+        deadline = time.monotonic() + 60  # the second worker may start seconds after the first answers
         while len(pids) < 2 and time.monotonic() < deadline:
-            with requests.Session() as s:  # new connections spread over the workers
-                pids.add(s.get(f"http://127.0.0.1:{port}/_gatepost/health", timeout=10).json()["pid"])
+            with requests.Session() as s:  # new connections spread over the workers (one still starting: its
+                # backlog holds the connection until it answers)
+                pids.add(s.get(f"http://127.0.0.1:{port}/_gatepost/health", timeout=60).json()["pid"])
         assert len(pids) == 2
         assert requests.get(f"http://127.0.0.1:{port}/x", timeout=5).status_code == 200
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from gatepost.closing import close_all
 from gatepost.server.limits import ServerLimits
 from gatepost.server.native import HttpProtocol
-from gatepost.server.sockets import BACKLOG
 
 if TYPE_CHECKING:
     from gatepost.server.app import GatewayApp
@@ -48,12 +47,9 @@ class NativeServer:
         return self._loop
 
     async def start(self, sock: socket.socket) -> None:
-        """Start the gateway (authorizers, pools, watchers), then listen and accept on `sock` (bound; listening
-        already or not: a worker's own SO_REUSEPORT socket joins the port's group only here, once it can answer,
-        so the kernel hands no connection to a worker still starting while its siblings serve)."""
+        """Start the gateway (authorizers, pools, watchers), then accept on `sock` (bound and listening)."""
         self._loop = asyncio.get_running_loop()
         await self.app.startup()
-        sock.listen(BACKLOG)
         self._sock = sock
         self._acceptor = self._loop.create_task(self._accept(sock, "https" if self.ssl is not None else "http"))
 

@@ -50,7 +50,7 @@ def worker_main(path: str, server: ServerConfig, host: str, port: int, workers: 
     os.environ.setdefault("GATEPOST_RUN_ID", run_id)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    listen = sock if sock is not None else bind(host, port, reuse_port=True, listen=False)  # listens when ready
+    listen = sock if sock is not None else bind(host, port, reuse_port=True)
     try:
         new_loop()
         asyncio.run(serve_native(path, server, listen, workers, control))

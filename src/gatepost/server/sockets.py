@@ -9,7 +9,6 @@ from pathlib import Path
 from gatepost.config.models import ServerConfig
 
 REUSE_PORT = hasattr(socket, "SO_REUSEPORT")
-BACKLOG = 4096
 
 
 def bind(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
@@ -23,7 +22,7 @@ def bind(host: str, port: int, *, reuse_port: bool = False, listen: bool = True)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
         if listen:
-            sock.listen(BACKLOG)
+            sock.listen(4096)
         sock.setblocking(False)
     except BaseException:
         sock.close()

@@ -1,12 +1,10 @@
 """`--workers N` for the native engine: N processes, each with its own event loop, gateway and caches.
 
 Each worker binds its own SO_REUSEPORT socket to the port (the kernel balances new connections across
-them) and listens on it only once its gateway is started (server/listener.py), so a worker starting or
-restarting leaves new connections to the others instead of holding them in its backlog; the supervisor
-holds a bound, non-listening socket on the port so a second gateway cannot take it. Where SO_REUSEPORT
-is missing, the supervisor's listening socket is shared with the workers. A worker that dies is
-restarted; SIGTERM/SIGINT are passed to the workers, which drain and exit. SIGHUP, or a worker asked on
-the admin port, reloads the config in every worker (server/reload_control.py).
+them); the supervisor holds a bound, non-listening socket on the port so a second gateway cannot take
+it. Where SO_REUSEPORT is missing, the supervisor's listening socket is shared with the workers. A
+worker that dies is restarted; SIGTERM/SIGINT are passed to the workers, which drain and exit. SIGHUP,
+or a worker asked on the admin port, reloads the config in every worker (server/reload_control.py).
 """
 
 from __future__ import annotations
