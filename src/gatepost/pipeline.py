@@ -13,7 +13,7 @@ from time import perf_counter
 from typing import Any
 
 from gatepost.canonical_path import strip_segments
-from gatepost.decision import Decision
+from gatepost.decision import PUBLIC, Decision
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.gates import NO_POLICY, NO_THROTTLE, NO_USAGE, NO_WEB_ACL
 from gatepost.gateway import Api, Gateway, RouteMatch, method_arn
@@ -84,7 +84,7 @@ async def run(gw: Gateway, api: Api | None, path: str, req: GatewayRequest, ex: 
     if api.caller_throttle is not NO_THROTTLE:
         await api.caller_throttle.admit(req, match)  # stage/route limits before any authorizer work
     if r.public:
-        decision = await r.authorizer.authorize(req, match)
+        decision = PUBLIC  # what a public route's authorizer (authorizers/none.py) answers, without the call
     else:  # observe/metrics.py: the authorizer's latency (nothing to time on a public route)
         started = perf_counter()
         decision = await r.authorizer.authorize(req, match)

@@ -52,11 +52,31 @@ OVERRIDE_HEADERS = frozenset({
 # what a header name is to the reader (kinds other than PLAIN are looked at)
 PLAIN, HOST, CREDENTIAL, CLIENT_ADDRESS, DROPPED = range(5)
 _MEMO_MAX = 4096
+_PLANS_MAX = 1024  # head plans kept, each for a sequence of header names of at most _PLAN_KEY_MAX bytes
+_PLAN_KEY_MAX = 1024
 _HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,=%-]+)(?::[0-9]{1,5})?")
 
 
 def bad_request(reason: str) -> GatewayError:
     return GatewayError(ResponseType.BAD_REQUEST_PARAMETERS, reason, "Bad Request")
+
+
+class HeadPlan:
+    """What the reader does with one sequence of header names (as sent) from a trusted or untrusted peer:
+    decided once and memoised (a client sends the same names request after request), so a request's
+    headers are read with one comprehension instead of a branch per header."""
+
+    __slots__ = ("error", "expects", "host", "keep", "lengths", "names", "trusted")
+
+    def __init__(self, names: tuple[str, ...], keep: tuple[int, ...] | None, host: int, error: str | None,
+                 lengths: tuple[int, ...], expects: tuple[int, ...], trusted: bool) -> None:
+        self.names = names  # lower-case, one per header as sent
+        self.keep = keep  # the indexes of the headers kept (None: all of them)
+        self.host = host  # the index of Host (-1: none)
+        self.error = error  # the refusal the names alone decide (Host missing or repeated, a repeated credential)
+        self.lengths = lengths  # the indexes of Content-Length (checked against max_body_bytes before the body)
+        self.expects = expects  # the indexes of Expect (100-continue)
+        self.trusted = trusted  # the peer is a trusted proxy: its client-address headers are kept
 
 
 class HeadReader:
@@ -70,6 +90,8 @@ class HeadReader:
         self.credential_query = frozenset(credential_query)
         self.trusted = tuple(trusted)
         self._kinds: dict[bytes, tuple[str, int]] = {}
+        self._plans: dict[tuple[bytes, ...], HeadPlan] = {}  # for untrusted peers
+        self._plans_trusted: dict[tuple[bytes, ...], HeadPlan] = {}
         self._hosts: dict[str, bool] = {}
         self._peers: dict[str, bool] = {}
 
@@ -104,39 +126,69 @@ class HeadReader:
             self._kinds[raw] = info
         return info
 
+    # -- the header names ----------------------------------------------------------------------------
+    def plan(self, raw_headers: Sequence[tuple[bytes, bytes]], peer: str) -> HeadPlan:
+        """The plan for these header names from this peer (the server asks once the head is in)."""
+        trusted = self._trusted(peer) if self.trusted else False
+        key = tuple([raw for raw, _ in raw_headers])
+        memo = self._plans_trusted if trusted else self._plans
+        plan = memo.get(key)
+        if plan is None:
+            plan = self._plan(key, trusted)
+            if len(memo) < _PLANS_MAX and sum(map(len, key)) <= _PLAN_KEY_MAX:
+                memo[key] = plan
+        return plan
+
+    def _plan(self, raws: tuple[bytes, ...], trusted: bool) -> HeadPlan:
+        names: list[str] = []
+        keep: list[int] = []
+        host = -1
+        error: str | None = None
+        seen: set[str] = set()
+        lengths: list[int] = []
+        expects: list[int] = []
+        for i, raw in enumerate(raws):
+            name, kind = self._kinds.get(raw) or self._learn(raw)
+            names.append(name)
+            if name == "content-length":
+                lengths.append(i)
+            elif name == "expect":
+                expects.append(i)
+            if kind == DROPPED or (kind == CLIENT_ADDRESS and not trusted):
+                continue
+            if kind == HOST:
+                if host >= 0 and error is None:
+                    error = "request.host_repeated"
+                host = i
+            elif kind == CREDENTIAL:
+                if name in seen and error is None:
+                    error = "request.credential_repeated"
+                seen.add(name)
+            keep.append(i)
+        if host < 0 and error is None:  # required of HTTP/1.0 as well, stricter than RFC 9112 section 3.2 (1.1 only)
+            error = "request.host_missing"
+        return HeadPlan(tuple(names), None if len(keep) == len(raws) else tuple(keep), host, error,
+                        tuple(lengths), tuple(expects), trusted)
+
     # -- the request ---------------------------------------------------------------------------------
-    def read(self, version: str, target: bytes, raw_headers: Iterable[tuple[bytes, bytes]],
-             peer: str) -> tuple[str, str, str, Headers, str, str]:
+    def read(self, version: str, target: bytes, raw_headers: Sequence[tuple[bytes, bytes]],
+             peer: str, plan: HeadPlan | None = None) -> tuple[str, str, str, Headers, str, str]:
         """(path, raw path, query string, headers, host, source ip): canonical path, lower-case header
-        names, trimmed values, without the headers the client must not set. Raises GatewayError (400)."""
+        names, trimmed values, without the headers the client must not set. Raises GatewayError (400).
+        `plan`: this reader's plan for these headers from this peer, when the caller has it already."""
         if version != "1.1" and version != "1.0":
             raise bad_request("request.http_version")
-        trusted = self._peers.get(peer) if self.trusted else False
-        if trusted is None:
-            trusted = self._trusted(peer)
-        kinds = self._kinds
-        headers: list[tuple[str, str]] = []
-        host: str | None = None
-        seen: set[str] | None = None
-        for raw, value in raw_headers:
-            name, kind = kinds.get(raw) or self._learn(raw)
-            if kind:
-                if kind == DROPPED or (kind == CLIENT_ADDRESS and not trusted):
-                    continue
-                if kind == HOST:
-                    if host is not None:
-                        raise bad_request("request.host_repeated")
-                    host = value.strip().decode("latin-1")
-                elif kind == CREDENTIAL:
-                    if seen is None:
-                        seen = {name}
-                    elif name in seen:
-                        raise bad_request("request.credential_repeated")
-                    else:
-                        seen.add(name)
-            headers.append((name, value.strip().decode("latin-1")))  # RFC 9110 section 5.5: no surrounding OWS
-        if host is None:  # required of HTTP/1.0 as well, stricter than RFC 9112 section 3.2 (1.1 only)
-            raise bad_request("request.host_missing")
+        if plan is None:
+            plan = self.plan(raw_headers, peer)
+        if plan.error is not None:
+            raise bad_request(plan.error)
+        values = [value.strip().decode("latin-1") for _, value in raw_headers]  # RFC 9110 5.5: no surrounding OWS
+        names = plan.names
+        if plan.keep is None:
+            headers = tuple(zip(names, values, strict=True))
+        else:
+            headers = tuple([(names[i], values[i]) for i in plan.keep])
+        host = values[plan.host]
         if not (self._hosts.get(host) or self._valid_host(host)):
             raise bad_request("request.host_invalid")
         if target[:1] == b"/" and b"#" not in target:  # origin form, the usual case
@@ -150,7 +202,7 @@ class HeadReader:
             raise bad_request(exc.reason) from None
         if query and (self.credential_query or "amz-" in query.lower()):
             self._check_query(query)
-        return path, raw_path, query, tuple(headers), host, self._source(peer, headers) if trusted else peer
+        return path, raw_path, query, headers, host, self._source(peer, headers) if plan.trusted else peer
 
     def _target(self, target: bytes, host: str) -> tuple[str, str]:
         """The path (as sent) and the query string of an origin-form or absolute-form target."""
@@ -204,7 +256,7 @@ class HeadReader:
             return False
         return any(ip in net for net in self.trusted)
 
-    def _source(self, peer: str, headers: list[tuple[str, str]]) -> str:
+    def _source(self, peer: str, headers: Headers) -> str:
         """Behind a trusted proxy, the caller is the last address in X-Forwarded-For it did not add itself."""
         chain = [a.strip() for k, v in headers if k == "x-forwarded-for" for a in v.split(",") if a.strip()]
         for addr in reversed(chain):

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from gatepost.services import Services
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: built once per request, and a frozen __init__ is slower
 class Outbound:
     """An allowed request, ready for its integration.
 

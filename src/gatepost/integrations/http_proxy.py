@@ -24,6 +24,16 @@ _NOT_FORWARDED = frozenset({"host", "content-length", "expect"})
 _NOT_RELAYED = HOP_BY_HOP | {"date"}  # from the upstream's answer; the gateway sets its own Date
 _PLAIN_CONNECTION = frozenset({"keep-alive", "close", "Keep-Alive", "Close"})  # list no other header
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\+?\}")
+_FORWARDED: dict[str, bool] = {}  # header name -> copied to the upstream (memo of _forwarded, bounded)
+
+
+def _forwarded(name: str) -> bool:
+    """Whether the upstream gets a client's (or identity) header of this name: not Host, Content-Length or
+    Expect, nor an X-Forwarded-* (the gateway sets its own below)."""
+    ok = name not in _NOT_FORWARDED and not name.startswith("x-forwarded-")
+    if len(_FORWARDED) < 4096:
+        _FORWARDED[name] = ok
+    return ok
 
 
 class HttpIntegrationConfig(StrictModel):
@@ -80,16 +90,17 @@ class HttpProxyIntegration(Integration):
         self.pass_host = config.pass_host
         self._pools: dict[Origin, Pool] = {}
         self._origin: Origin | None = None
+        self._fixed: Pool | None = None  # the one pool of a URL without placeholders (no lookup per request)
         self._prefix = ""
         if not self.templated:
             self._origin, self._prefix = _split(self.url)
 
     async def start(self, services: Services) -> None:
         if self._origin is not None:
-            self._pool(self._origin)
+            self._fixed = self._pool(self._origin)
 
     async def close(self) -> None:
-        pools, self._pools = self._pools, {}
+        pools, self._pools, self._fixed = self._pools, {}, None
         for pool in pools.values():
             await pool.close()
 
@@ -111,27 +122,30 @@ class HttpProxyIntegration(Integration):
         qs = out.req.query_string
         return origin, (f"{path}&{qs}" if "?" in path else f"{path}?{qs}") if qs else path
 
-    def upstream_headers(self, out: Outbound) -> list[tuple[str, str]]:
+    def upstream_lines(self, out: Outbound) -> list[str]:
         """The client's headers, then X-Forwarded-For/-Proto/-Port/-Host set by the gateway, as AWS does: a
-        client's own X-Forwarded-* reached this far only from a trusted proxy (request_head.py)."""
+        client's own X-Forwarded-* reached this far only from a trusted proxy (request_head.py). Formatted as
+        the head's lines in the same pass (`name: value\r\n`; upstream/head.py checks them for line breaks)."""
         req = out.req
         get = req.header_map.get
         xff = get("x-forwarded-for")
-        headers = [(k, v) for k, v in out.headers if k not in _NOT_FORWARDED and not k.startswith("x-forwarded-")]
-        headers.append(("x-forwarded-for", f"{xff}, {req.peer_ip}" if xff else req.peer_ip))
-        headers.append(("x-forwarded-proto", get("x-forwarded-proto") or req.scheme))
-        headers.append(("x-forwarded-port", get("x-forwarded-port") or req.server_port))
+        known = _FORWARDED.get
+        lines = [f"{k}: {v}\r\n" for k, v in out.headers if known(k) or (k not in _FORWARDED and _forwarded(k))]
+        lines.append(f"x-forwarded-for: {xff}, {req.peer_ip}\r\n" if xff else f"x-forwarded-for: {req.peer_ip}\r\n")
+        lines.append(f"x-forwarded-proto: {get('x-forwarded-proto') or req.scheme}\r\n")
+        lines.append(f"x-forwarded-port: {get('x-forwarded-port') or req.server_port}\r\n")
         if req.host:
-            headers.append(("x-forwarded-host", get("x-forwarded-host") or req.host))
-        return headers
+            lines.append(f"x-forwarded-host: {get('x-forwarded-host') or req.host}\r\n")
+        return lines
 
     async def send(self, out: Outbound) -> Response:
         req = out.req
         origin, target = self.target(out)
         host = req.host if self.pass_host and req.host else None
+        pool = self._fixed if self._fixed is not None and origin is self._origin else self._pool(origin)
         try:
-            up = await self._pool(origin).request(req.method, target, self.upstream_headers(out), req.body,
-                                                  timeout=self.timeout, host=host)
+            up = await pool.request(req.method, target, [], req.body, timeout=self.timeout, host=host,
+                                    lines=self.upstream_lines(out))
         except UpstreamTimeout:
             raise GatewayError(ResponseType.INTEGRATION_TIMEOUT, "integration.timeout") from None
         except UpstreamError as exc:

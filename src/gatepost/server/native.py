@@ -24,7 +24,7 @@ from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.observe.access_log import head_refusal
-from gatepost.pipeline import NO_API_RESPONSES
+from gatepost.pipeline import NO_API_RESPONSES, Exchange
 from gatepost.request import GatewayRequest
 from gatepost.response import Response
 from gatepost.server import wire
@@ -33,6 +33,7 @@ from gatepost.server.ids import new_request_id
 from gatepost.server.wire import NO_BODY_STATUS, encode_head
 
 if TYPE_CHECKING:
+    from gatepost.request_head import HeadPlan, HeadReader
     from gatepost.server.app import GatewayApp
     from gatepost.server.limits import ServerLimits
 
@@ -122,6 +123,8 @@ class HttpProtocol(asyncio.Protocol):
         self._drain: asyncio.Future[None] | None = None
         self._url = b""
         self._raw: list[tuple[bytes, bytes]] = []
+        self._plan: HeadPlan | None = None  # the head reader's plan for this request's header names
+        self._plan_of: HeadReader | None = None  # the reader that made it
         self._body: list[bytes] = []
         self._body_size = 0
 
@@ -216,14 +219,18 @@ class HttpProtocol(asyncio.Protocol):
         self._heads += 1
         self._head_bytes = 0
         self.in_body = True
-        if len(self._raw) > self.max_fields:
+        raw = self._raw
+        if len(raw) > self.max_fields:
             raise _Reject(_TOO_MANY)
-        for name, value in self._raw:
-            if len(name) == 14 and name.lower() == b"content-length":
-                if int(value) > self.max_body:  # llhttp already refused a non-numeric length
-                    raise _Reject(GatewayError(ResponseType.REQUEST_TOO_LARGE, "request.body_too_large"))
-            elif len(name) == 6 and name.lower() == b"expect" and value.lower() == b"100-continue" \
-                    and self.transport is not None and not self.queue and not self.busy:
+        head = self.app.head
+        self._plan = plan = head.plan(raw, self.peer)  # request_head.py: what these names mean, memoised
+        self._plan_of = head
+        for i in plan.lengths:
+            if int(raw[i][1]) > self.max_body:  # llhttp already refused a non-numeric length
+                raise _Reject(GatewayError(ResponseType.REQUEST_TOO_LARGE, "request.body_too_large"))
+        for i in plan.expects:
+            if raw[i][1].lower() == b"100-continue" and self.transport is not None and not self.queue \
+                    and not self.busy:
                 self.transport.write(wire.CONTINUE)
 
     def on_body(self, body: bytes) -> None:
@@ -235,26 +242,28 @@ class HttpProtocol(asyncio.Protocol):
     def on_message_complete(self) -> None:
         self.reading_since = None
         self.in_body = False
+        version = self.parser.get_http_version()
         try:
-            req = self._request()
+            req = self._request(version)
         except GatewayError as refused:
             self._reject(refused)
             return
         keep_alive = self.parser.should_keep_alive()
-        http10 = self.parser.get_http_version() == "1.0"
-        self._enqueue(Pending(req, keep_alive, http10=http10))
+        self._enqueue(Pending(req, keep_alive, None, False, version == "1.0"))
         if not keep_alive:
             self._stop_reading()
 
     # -- building the request ------------------------------------------------------------------------
-    def _request(self) -> GatewayRequest:
+    def _request(self, version: str) -> GatewayRequest:
         """The request as the pipeline sees it; GatewayError when its head breaks a rule (request_head.py)."""
         raw_method = self.parser.get_method()
         method = _METHODS.get(raw_method)
         if method is None:
             method = _METHODS.setdefault(raw_method, raw_method.decode("latin-1"))
-        path, raw_path, query, headers, host, source = self.app.head.read(
-            self.parser.get_http_version(), self._url, self._raw, self.peer)
+        head = self.app.head
+        path, raw_path, query, headers, host, source = head.read(
+            version, self._url, self._raw, self.peer,
+            self._plan if self._plan_of is head else None)  # (a reload between head and body: planned anew)
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         return GatewayRequest(
             method=method, path=path, raw_path=raw_path, query_string=query, headers=headers, host=host,
@@ -325,7 +334,18 @@ class HttpProtocol(asyncio.Protocol):
                     await self._next
                     continue
                 self.busy = True
-                keep = await self._answer(self.queue.popleft())
+                pending = self.queue.popleft()
+                if pending.refused is not None:
+                    keep = self._answer_refusal(pending, pending.refused)
+                else:  # (the pipeline awaited here, not in a coroutine of its own: one frame less per request)
+                    app = self.app
+                    started = time.perf_counter() if app.access_log.enabled else 0.0
+                    response, ex = (pending.response, None) if pending.response is not None else \
+                        await app.handle(pending.req)
+                    if response.stream is None and response.close is None:  # the usual case: no await needed
+                        keep = self._reply_whole(pending, response, ex, started)
+                    else:
+                        keep = await self._reply(pending, response, ex, started)
                 if self._write_paused:
                     await self._wait_drain()  # a client not reading its answers gets no more of them
                 self.busy = False
@@ -340,25 +360,24 @@ class HttpProtocol(asyncio.Protocol):
             self.task = None
             self._close()
 
-    async def _answer(self, pending: Pending) -> bool:
-        """Write one answer; True when the connection stays open for the next request."""
-        if pending.refused is not None:
-            return self._answer_refusal(pending, pending.refused)
-        app = self.app
-        logged = app.access_log.enabled
-        started = time.perf_counter() if logged else 0.0
-        response, ex = (pending.response, None) if pending.response is not None else \
-            await app.handle(pending.req)
+    def _reply_whole(self, pending: Pending, response: Response, ex: Exchange | None, started: float) -> bool:
+        """Write an answer held whole; True when the connection stays open for the next request. `started`:
+        when the request's access-log line is timed from (0: the access log is off)."""
         keep = pending.keep_alive and not pending.close and not self.server.draining
         try:
-            if response.stream is None and response.close is None:  # the usual case: no await needed
-                keep = self._send_whole(pending.req, response, keep, pending.http10)
-            else:
-                keep = await self._send(pending.req, response, keep, pending.http10)
+            return self._send_whole(pending.req, response, keep, pending.http10)
         finally:
-            if logged:
-                app.log(ex, started)
-        return keep
+            if started:
+                self.app.log(ex, started)
+
+    async def _reply(self, pending: Pending, response: Response, ex: Exchange | None, started: float) -> bool:
+        """The same for a streamed answer, or one with a `close` hook."""
+        keep = pending.keep_alive and not pending.close and not self.server.draining
+        try:
+            return await self._send(pending.req, response, keep, pending.http10)
+        finally:
+            if started:
+                self.app.log(ex, started)
 
     def _answer_refusal(self, pending: Pending, reason: str) -> bool:
         """A head refused before it reached the app: the answer, a log line, and the connection closes."""
@@ -487,7 +506,9 @@ class HttpProtocol(asyncio.Protocol):
 
 
 def _content_length(headers: list[tuple[str, str]]) -> str | None:
+    """A response's own Content-Length when it is ASCII digits (what goes into the head's framing)."""
     for k, v in headers:
         if len(k) == 14 and k.lower() == "content-length":
-            return v.strip() if v.strip().isdigit() else None
+            v = v.strip()
+            return v if v.isascii() and v.isdigit() else None
     return None

@@ -4,9 +4,9 @@ and one check that no header smuggles a line break (a Lambda or a config could h
 from __future__ import annotations
 
 import logging
-import time
 from email.utils import formatdate
 from http import HTTPStatus
+from time import time
 
 import orjson
 
@@ -30,36 +30,46 @@ def status_line(status: int) -> str:
 
 
 class DateHeader:
-    """`date: ...` for the current second (RFC 9110 section 6.6.1), formatted once per second."""
+    """`date: ...` for the current second (RFC 9110 section 6.6.1), formatted once per second: `line` is
+    good until `until` (time.time()), then `refresh` makes the next one."""
 
     def __init__(self) -> None:
-        self._second = -1
-        self._line = ""
+        self.until = 0.0
+        self.line = ""
 
-    def line(self) -> str:
-        now = int(time.time())
-        if now != self._second:
-            self._second = now
-            self._line = f"date: {formatdate(now, usegmt=True)}\r\n"
-        return self._line
+    def refresh(self, now: float) -> str:
+        second = int(now)
+        self.until = second + 1.0
+        self.line = f"date: {formatdate(second, usegmt=True)}\r\n"
+        return self.line
 
 
 DATE = DateHeader()
+_RELAYED: dict[str, bool] = {}  # header name as given -> not a framing header (memo of _relayed, bounded)
+
+
+def _relayed(name: str) -> bool:
+    ok = name.lower() not in FRAMING
+    if len(_RELAYED) < 4096:
+        _RELAYED[name] = ok
+    return ok
 
 
 def encode_head(status: int, headers: Headers, framing: str) -> bytes:
     """Status line, the response's own headers (framing ones dropped), Date, then `framing` (already
-    CRLF-terminated lines: content-length / transfer-encoding / connection)."""
-    lines = [status_line(status)]
-    lines += [f"{k}: {v}\r\n" for k, v in headers if k.lower() not in FRAMING]
-    lines.append(DATE.line())
-    lines.append(framing)
-    lines.append("\r\n")
+    CRLF-terminated lines the server wrote itself: content-length / transfer-encoding / connection).
+
+    Every CR and LF of the text before `framing` must be one of its line ends: a header holding one (or a
+    character outside Latin-1) is dropped and logged instead (_drop_unsafe)."""
+    lines = [_STATUS_LINES.get(status) or status_line(status)]
+    known = _RELAYED.get
+    lines += [f"{k}: {v}\r\n" for k, v in headers if known(k) or (k not in _RELAYED and _relayed(k))]
+    now = time()
+    lines.append(DATE.line if now < DATE.until else DATE.refresh(now))
     text = "".join(lines)
-    expected = len(lines) - 2 + framing.count("\n") + 1
-    if text.count("\n") == expected and text.count("\r") == expected:
+    if text.count("\n") == len(lines) and text.count("\r") == len(lines):
         try:
-            return text.encode("latin-1")
+            return (text + framing + "\r\n").encode("latin-1")
         except UnicodeEncodeError:
             pass
     return encode_head(status, _drop_unsafe(headers), framing)

@@ -7,31 +7,40 @@ import logging
 log = logging.getLogger("gatepost.upstream")
 
 Headers = list[tuple[str, str]]
+Lines = list[str]  # header lines already formatted: `name: value\r\n`
+
+
+def lines_of(headers: Headers) -> Lines:
+    return [f"{k}: {v}\r\n" for k, v in headers]
 
 
 def encode_head(method: str, target: str, host: str, headers: Headers, length: int | None) -> bytes:
-    """`METHOD target HTTP/1.1`, Host, the headers as given, Content-Length when `length` is not None.
+    """`METHOD target HTTP/1.1`, Host, the headers as given, Content-Length when `length` is not None."""
+    return encode_lines(method, target, host, lines_of(headers), length)
+
+
+def encode_lines(method: str, target: str, host: str, lines: Lines, length: int | None) -> bytes:
+    """The same from header lines already formatted (an integration that builds them in its own pass).
 
     A header whose name or value holds CR/LF (or is not Latin-1) is dropped and logged (name only): it
     would split the head and smuggle a header or a request to the upstream.
     """
-    head = _encoded(*_join(method, target, host, headers, length))
+    head = _encoded(*_join(method, target, host, lines, length))
     if head is not None:
         return head
-    head = _encoded(*_join(method, target, host, _drop_unsafe(headers), length))
+    head = _encoded(*_join(method, target, host, _drop_unsafe(lines), length))
     if head is None:
         raise ValueError("the request line or Host holds a line break or a non-Latin-1 character")
     return head
 
 
-def _join(method: str, target: str, host: str, headers: Headers, length: int | None) -> tuple[str, int]:
-    """The head, and how many line breaks it must hold."""
-    lines = [f"{method} {target} HTTP/1.1\r\nhost: {host}\r\n"]
-    lines += [f"{k}: {v}\r\n" for k, v in headers]
-    if length is not None:
-        lines.append(f"content-length: {length}\r\n")
-    lines.append("\r\n")
-    return "".join(lines), len(lines) + 1  # the first item holds two lines
+def _join(method: str, target: str, host: str, lines: Lines, length: int | None) -> tuple[str, int]:
+    """The head, and how many line breaks it must hold (two in the first part, one per header line, one for
+    Content-Length, one at the end)."""
+    start = f"{method} {target} HTTP/1.1\r\nhost: {host}\r\n"
+    if length is None:
+        return "".join([start, *lines, "\r\n"]), len(lines) + 3
+    return "".join([start, *lines, f"content-length: {length}\r\n\r\n"]), len(lines) + 4
 
 
 def _encoded(text: str, expected: int) -> bytes | None:
@@ -44,8 +53,8 @@ def _encoded(text: str, expected: int) -> bytes | None:
         return None
 
 
-def _valid(name: str, value: str) -> bool:
-    text = name + value
+def _valid(line: str) -> bool:
+    text = line[:-2] if line.endswith("\r\n") else line
     if "\r" in text or "\n" in text:
         return False
     try:
@@ -55,11 +64,12 @@ def _valid(name: str, value: str) -> bool:
     return True
 
 
-def _drop_unsafe(headers: Headers) -> Headers:
-    kept: Headers = []
-    for k, v in headers:
-        if _valid(k, v):
-            kept.append((k, v))
+def _drop_unsafe(lines: Lines) -> Lines:
+    kept: Lines = []
+    for line in lines:
+        if _valid(line):
+            kept.append(line)
         else:
-            log.warning("upstream.header_dropped name=%r (line break or non-Latin-1 character)", k[:64])
+            log.warning("upstream.header_dropped name=%r (line break or non-Latin-1 character)",
+                        line.partition(":")[0][:64])
     return kept

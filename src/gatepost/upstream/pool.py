@@ -11,11 +11,12 @@ import asyncio
 
 from gatepost.upstream.connection import UpstreamConnection
 from gatepost.upstream.errors import UpstreamClosed, UpstreamError, UpstreamTimeout
-from gatepost.upstream.head import Headers, encode_head
+from gatepost.upstream.head import Headers, Lines, encode_lines, lines_of
 from gatepost.upstream.origin import Origin
 from gatepost.upstream.response import UpstreamResponse
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "TRACE"})  # no Content-Length: 0 when empty
 
 
 class Pool:
@@ -37,12 +38,16 @@ class Pool:
         return self._loop
 
     async def request(self, method: str, target: str, headers: Headers, body: bytes, *, timeout: float,
-                      host: str | None = None) -> UpstreamResponse:
-        """Raises UpstreamError (UpstreamTimeout when `timeout` seconds pass before the response head)."""
-        deadline = self.loop.time() + timeout
-        length = len(body) if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS", "TRACE") else None
-        head = encode_head(method, target, host or self.origin.host_header, headers, length)
-        conn = self._take_idle()
+                      host: str | None = None, lines: Lines | None = None) -> UpstreamResponse:
+        """Raises UpstreamError (UpstreamTimeout when `timeout` seconds pass before the response head).
+        `lines`: the header lines already formatted (`name: value\r\n`, upstream/head.py), sent instead of
+        `headers` when given."""
+        now = (self._loop or self.loop).time()
+        deadline = now + timeout
+        length = len(body) if body or method not in _NO_BODY_METHODS else None
+        head = encode_lines(method, target, host or self.origin.host_header,
+                            lines if lines is not None else lines_of(headers), length)
+        conn = self._take_idle(now)
         if conn is not None:
             try:
                 return await conn.send(head, body, method == "HEAD", deadline)
@@ -52,8 +57,7 @@ class Pool:
         conn = await self._connect(deadline)
         return await conn.send(head, body, method == "HEAD", deadline)
 
-    def _take_idle(self) -> UpstreamConnection | None:
-        now = self.loop.time()
+    def _take_idle(self, now: float) -> UpstreamConnection | None:
         while self.idle:
             conn = self.idle.pop()
             if not conn.closed and now - conn.idle_since < self.idle_timeout:
