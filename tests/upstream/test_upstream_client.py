@@ -9,7 +9,7 @@ import pytest
 from scripted import Seen, answer, scripted
 
 from gatepost.upstream import Origin, Pool, UpstreamClosed, UpstreamProtocolError, UpstreamTimeout
-from gatepost.upstream.head import encode_head
+from gatepost.upstream.head import encode_lines, lines_of
 
 
 def pool_for(url: str, **kw: float) -> Pool:
@@ -243,11 +243,12 @@ async def test_large_body_is_streamed_with_backpressure() -> None:
 
 def test_head_with_line_breaks_drops_the_header(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        head = encode_head("GET", "/", "up", [("x-ok", "1"), ("x-evil", "a\r\nx-admin: true"), ("x-nl", "b\nc")], None)
+        head = encode_lines("GET", "/", "up", lines_of([("x-ok", "1"), ("x-evil", "a\r\nx-admin: true"),
+                                                        ("x-nl", "b\nc")]), None)
     assert head == b"GET / HTTP/1.1\r\nhost: up\r\nx-ok: 1\r\n\r\n"
     assert "x-evil" in caplog.text and "x-admin" not in caplog.text
     with pytest.raises(ValueError):
-        encode_head("GET", "/\r\nx: y", "up", [], None)
+        encode_lines("GET", "/\r\nx: y", "up", [], None)
 
 
 async def test_unreachable_upstream_is_an_upstream_error() -> None:

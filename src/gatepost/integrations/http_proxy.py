@@ -144,8 +144,8 @@ class HttpProxyIntegration(Integration):
         host = req.host if self.pass_host and req.host else None
         pool = self._fixed if self._fixed is not None and origin is self._origin else self._pool(origin)
         try:
-            up = await pool.request(req.method, target, [], req.body, timeout=self.timeout, host=host,
-                                    lines=self.upstream_lines(out))
+            up = await pool.request_lines(req.method, target, self.upstream_lines(out), req.body,
+                                          timeout=self.timeout, host=host)
         except UpstreamTimeout:
             raise GatewayError(ResponseType.INTEGRATION_TIMEOUT, "integration.timeout") from None
         except UpstreamError as exc:

@@ -14,13 +14,9 @@ def lines_of(headers: Headers) -> Lines:
     return [f"{k}: {v}\r\n" for k, v in headers]
 
 
-def encode_head(method: str, target: str, host: str, headers: Headers, length: int | None) -> bytes:
-    """`METHOD target HTTP/1.1`, Host, the headers as given, Content-Length when `length` is not None."""
-    return encode_lines(method, target, host, lines_of(headers), length)
-
-
 def encode_lines(method: str, target: str, host: str, lines: Lines, length: int | None) -> bytes:
-    """The same from header lines already formatted (an integration that builds them in its own pass).
+    """`METHOD target HTTP/1.1`, Host, the header lines as given (`lines_of` formats name/value pairs),
+    Content-Length when `length` is not None.
 
     A header whose name or value holds CR/LF (or is not Latin-1) is dropped and logged (name only): it
     would split the head and smuggle a header or a request to the upstream.

@@ -8,6 +8,8 @@ race) is retried once on a fresh connection, for idempotent methods only (RFC 91
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from gatepost.upstream.connection import UpstreamConnection
 from gatepost.upstream.errors import UpstreamClosed, UpstreamError, UpstreamTimeout
@@ -37,16 +39,19 @@ class Pool:
             self._loop = asyncio.get_running_loop()
         return self._loop
 
-    async def request(self, method: str, target: str, headers: Headers, body: bytes, *, timeout: float,
-                      host: str | None = None, lines: Lines | None = None) -> UpstreamResponse:
-        """Raises UpstreamError (UpstreamTimeout when `timeout` seconds pass before the response head).
-        `lines`: the header lines already formatted (`name: value\r\n`, upstream/head.py), sent instead of
-        `headers` when given."""
+    def request(self, method: str, target: str, headers: Headers, body: bytes, *, timeout: float,
+                host: str | None = None) -> Coroutine[Any, Any, UpstreamResponse]:
+        """Raises UpstreamError (UpstreamTimeout when `timeout` seconds pass before the response head)."""
+        return self.request_lines(method, target, lines_of(headers), body, timeout=timeout, host=host)
+
+    async def request_lines(self, method: str, target: str, lines: Lines, body: bytes, *, timeout: float,
+                            host: str | None = None) -> UpstreamResponse:
+        """The same with the header lines already formatted (`name: value\r\n`, upstream/head.py): an
+        integration that builds them in the pass that filters them."""
         now = (self._loop or self.loop).time()
         deadline = now + timeout
         length = len(body) if body or method not in _NO_BODY_METHODS else None
-        head = encode_lines(method, target, host or self.origin.host_header,
-                            lines if lines is not None else lines_of(headers), length)
+        head = encode_lines(method, target, host or self.origin.host_header, lines, length)
         conn = self._take_idle(now)
         if conn is not None:
             try:
