@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from gatepost.clock import SYSTEM_CLOCK, Clock
+from gatepost.closing import cancel_and_wait
 from gatepost.stores.base import Catalog
 from gatepost.stores.errors import CatalogUnavailable
 
@@ -104,9 +105,4 @@ class CatalogWatcher:
                 return
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)

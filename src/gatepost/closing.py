@@ -8,8 +8,11 @@ access log's last lines off the disk.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 log = logging.getLogger("gatepost.server")
 
@@ -35,3 +38,11 @@ def sync_step(close: Callable[[], object]) -> Callable[[], Awaitable[object]]:
         return close()
 
     return step
+
+
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a background task (a flush loop, a poller, an acceptor) and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

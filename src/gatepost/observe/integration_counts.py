@@ -20,7 +20,6 @@ started; callers compare two readings.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
 import os
@@ -28,6 +27,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatepost.closing import cancel_and_wait
 from gatepost.observe.shared_file import connect_shared, run_file
 from gatepost.response import Response, json_response
 
@@ -108,9 +108,7 @@ class IntegrationCalls:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
             await self._flush_logged()
 

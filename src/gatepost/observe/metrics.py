@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import logging
 import os
 import sqlite3
@@ -30,6 +29,7 @@ import orjson
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from gatepost.closing import cancel_and_wait
 from gatepost.observe.shared_file import connect_shared, run_file
 from gatepost.observe.usage_health import merge_redis, plan_rows, redis_families, redis_row
 
@@ -300,11 +300,8 @@ class WorkerMetrics:
             self._task = asyncio.create_task(self._flush_forever(), name="gatepost-metrics-flush")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self.path is not None:
             await asyncio.to_thread(write_snapshot, self.path, os.getpid(), self.gw.metrics.snapshot(self.gw))
 

@@ -8,13 +8,12 @@ connections still sending a request leave by themselves within `head_timeout` / 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 import ssl
 from typing import TYPE_CHECKING
 
-from gatepost.closing import close_all
+from gatepost.closing import cancel_and_wait, close_all
 from gatepost.server.limits import ServerLimits
 from gatepost.server.native import HttpProtocol
 
@@ -141,10 +140,7 @@ class NativeServer:
 
     async def _drain(self, timeout: float) -> None:
         self.draining = True
-        if self._acceptor is not None:
-            self._acceptor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._acceptor
+        await cancel_and_wait(self._acceptor)
         if self._sock is not None:
             self._sock.close()  # what waits in the backlog is refused now, not after the drain
         for conn in list(self.connections):

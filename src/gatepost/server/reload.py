@@ -18,13 +18,13 @@ again, a changed one uses other keys (authorizers/lambda_.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gatepost.closing import cancel_and_wait
 from gatepost.errors import ConfigError, ConfigIssue
 from gatepost.server import config_version
 from gatepost.server.config_version import ConfigVersion, snapshot
@@ -258,10 +258,7 @@ class Reloader:
         log.info("reload.watching folder=%s files=%d", self.folder, len(self.last))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -19,6 +19,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+from gatepost.closing import cancel_and_wait
+
 E = TypeVar("E")  # one admission
 R = TypeVar("R")  # its answer
 
@@ -78,9 +80,4 @@ class Coalescer(Generic[E, R]):
 
     async def close(self) -> None:
         """Stops the drain (the requests still waiting are cancelled)."""
-        if self._drain is not None:
-            self._drain.cancel()
-            try:
-                await self._drain
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._drain)
