@@ -28,6 +28,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 import cProfile  # noqa: E402  (before bench/ is on the path: bench/profile.py would shadow the stdlib's)
 import pstats  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from procs import free_port  # noqa: E402
+
 from gatepost.stores.counters import Bucket, Counters, Quota, Record  # noqa: E402
 from gatepost.stores.counters_memory import MemoryCounters  # noqa: E402
 from gatepost.stores.counters_redis import RedisCounters  # noqa: E402
@@ -52,12 +55,6 @@ async def drive(counters: Counters, total: int, concurrency: int) -> float:
     start = time.process_time()
     await asyncio.gather(*(caller() for _ in range(concurrency)))
     return (time.process_time() - start) / total * 1e6
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def row(name: str, make: object, args: argparse.Namespace) -> None:
