@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
@@ -138,18 +139,25 @@ class _UpstreamTransport(_Transport):
         return 0
 
 
-def stand_in_upstream() -> None:
-    """Pool._connect answers with a connection on `_UpstreamTransport` (no socket, no upstream process)."""
-    from gatepost.upstream.connection import UpstreamConnection
-    from gatepost.upstream.pool import Pool
+STAND_IN_PORT = 9  # the routes' upstream in the micro's config (http://127.0.0.1:9): answered in process
 
-    async def connect(pool: Pool, deadline: float) -> UpstreamConnection:
-        conn = UpstreamConnection(pool)
-        conn.connection_made(_UpstreamTransport(conn))  # type: ignore[arg-type]
-        pool.opened += 1
-        return conn
 
-    Pool._connect = connect  # type: ignore[method-assign]
+def stand_in_loop() -> asyncio.AbstractEventLoop:
+    """uvloop, as the server runs, whose `create_connection` answers with the upstream client's own connection
+    on `_UpstreamTransport` (no socket, no upstream process). The loop is replaced rather than the pool's
+    method: the upstream client is compiled (mypyc), and its classes cannot be patched."""
+    import uvloop
+
+    class StandInLoop(uvloop.Loop):  # type: ignore[misc]
+        async def create_connection(self, protocol_factory: Any, host: Any = None, port: Any = None,
+                                    **kwargs: Any) -> Any:
+            if port != STAND_IN_PORT:  # anything else (a JWKS fetch from the local issuer) is real
+                return await super().create_connection(protocol_factory, host, port, **kwargs)
+            conn = protocol_factory()
+            conn.connection_made(_UpstreamTransport(conn))
+            return None, conn
+
+    return StandInLoop()  # type: ignore[no-any-return]
 
 
 class _Listener:
@@ -265,12 +273,11 @@ def main() -> int:
                 scenarios = [s for s in scenarios
                              if any(w in s.name for w in wanted) or s.name.endswith("public route")]
             conf = ctx.tmp / "gatepost-micro.yaml"
-            text = bench.gateway_config(9, scenarios)
+            text = bench.gateway_config(STAND_IN_PORT, scenarios)
             conf.write_text(tracing_section(args.tracing, args.sample_ratio, ctx) +
                             (text if args.proxy else text.replace('{http: "http://127.0.0.1:9"}', MOCK)))
             if args.proxy:
                 args.wire = True
-                stand_in_upstream()
             ctx.config = conf
             for sc in scenarios:
                 if sc.setup:
@@ -279,7 +286,8 @@ def main() -> int:
                 from gatepost.server.run import new_loop
 
                 new_loop()  # uvloop, as the server runs
-            asyncio.run(measure(conf, scenarios, args, ctx))
+            with asyncio.Runner(loop_factory=stand_in_loop if args.proxy else None) as runner:
+                runner.run(measure(conf, scenarios, args, ctx))
         finally:
             ctx.close()
     return 0

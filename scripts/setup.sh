@@ -8,14 +8,18 @@ want_test="${1:-}"
 
 apt_packages=()
 need() { command -v "$1" >/dev/null 2>&1 || apt_packages+=("$2"); }
+# a C compiler and Python's headers: the request path's modules are compiled with mypyc when they are there
+# (setup.py; without them Gatepost installs as pure Python, slower: docs/performance.md, "Compiled request path")
+need gcc gcc
+"${PYTHON:-python3}" -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+  || apt_packages+=(python3-dev)
 if [ "$want_test" = "test" ]; then
   need redis-server redis-server
   need curl curl
   need node nodejs   # Node.js functions of SAM/CloudFormation templates (templates/node_functions.py)
   [ -x /usr/sbin/nginx ] || need nginx nginx  # the normalising upstream of tests/core/test_edge_nginx.py
   [ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || apt_packages+=(postgresql)
-  need gcc gcc  # libinjection-python (SqliMatchStatement/XssMatchStatement) builds from source
-  need python3-config python3-dev
+  # (gcc, above: libinjection-python, for SqliMatchStatement/XssMatchStatement, builds from source too)
   # AWS's Node.js runtime interface client (npm aws-lambda-ric) builds native code (curl, aws-lambda-cpp)
   need npm npm
   need cmake cmake

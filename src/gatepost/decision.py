@@ -21,7 +21,7 @@ class Outcome(StrEnum):
     ERROR = "error"  # the authorizer or its identity provider failed: fail closed (500)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IamIdentity:
     """Who signed a SigV4 request (reference section 4.4 / 7)."""
 
@@ -33,7 +33,7 @@ class IamIdentity:
     cognito: Mapping[str, Any] | None = None  # identity-pool fields, when the credentials came from one
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Principal:
     """The caller, as established by an authorizer. Never holds a token, key or secret."""
 
@@ -50,7 +50,7 @@ ANONYMOUS = Principal()
 _PRINCIPAL_FIELDS = frozenset(f.name for f in fields(Principal))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Decision:
     outcome: Outcome
     reason: str  # stable reason code for the log, e.g. "jwt.expired", "lambda.allow.cached"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mypy_extensions import mypyc_attr
+
 if TYPE_CHECKING:
     from gatepost.decision import Decision
     from gatepost.matching import Match
@@ -24,6 +26,7 @@ class WafNotes(Protocol):
     waf: Any
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # subclassed outside the compiled modules
 class PolicyGate:
     """No resource policy: nothing is denied before the authorizer, the decision stands as it is."""
 
@@ -67,6 +70,7 @@ class UsageGate:
         return None
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # subclassed outside the compiled modules
 class WebAclGate:
     """No Web ACL: every request goes on."""
 

@@ -33,7 +33,7 @@ _MATCHES_MAX = 2048
 _MATCHED_PATH_MAX = 256
 
 
-@dataclass(slots=True)
+@dataclass
 class Exchange:
     """What the access log needs to know about one request, filled in as the stages run."""
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 from urllib.parse import parse_qsl
 
 from httptools import parse_url
@@ -211,7 +212,9 @@ class HeadReader:
         if target == b"*":
             raise bad_request("path.not_absolute")
         try:
-            url = parse_url(target)
+            # Any: httptools' stub types port, userinfo, path and query as never None, which they are when
+            # absent, and the compiled module would insist on the stub's types
+            url: Any = parse_url(target)
         except Exception:
             raise bad_request("request.bad_target") from None
         authority = (url.host or b"").decode("latin-1") + (f":{url.port}" if url.port is not None else "")
@@ -263,3 +266,4 @@ class HeadReader:
             if not self._trusted(addr):
                 return addr
         return chain[0] if chain else peer
+

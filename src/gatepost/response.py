@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import orjson
 
 
-@dataclass(slots=True)
+@dataclass
 class Response:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)

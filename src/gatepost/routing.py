@@ -8,7 +8,7 @@ flavour-specific "no route" answer, decided by the pipeline.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -21,7 +21,7 @@ class RouteSyntaxError(ValueError):
     """A route key or path template that cannot be served; the message says how to fix it."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RouteKey:
     method: str  # GET, POST, ..., ANY
     path: str  # template, e.g. /pets/{id} or /{proxy+}; "$default" for the HTTP API catch-all
@@ -62,19 +62,31 @@ def split_template(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
 
 
-@dataclass(slots=True)
 class _Node(Generic[T]):
-    literal: dict[str, _Node[T]] = field(default_factory=dict)
-    param: tuple[str, _Node[T]] | None = None
-    greedy: tuple[str, dict[str, T]] | None = None
-    methods: dict[str, T] = field(default_factory=dict)
+    # plain classes, not dataclasses: mypyc compiles this module and cannot compile a generic dataclass
+    __slots__ = ("greedy", "literal", "methods", "param")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _Node[T]] = {}
+        self.param: tuple[str, _Node[T]] | None = None
+        self.greedy: tuple[str, dict[str, T]] | None = None
+        self.methods: dict[str, T] = {}
 
 
-@dataclass(frozen=True, slots=True)
 class Match(Generic[T]):
-    value: T
-    key: RouteKey
-    path_params: dict[str, str]
+    __slots__ = ("key", "path_params", "value")
+
+    def __init__(self, value: T, key: RouteKey, path_params: dict[str, str]) -> None:
+        self.value = value
+        self.key = key
+        self.path_params = path_params
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Match) and (self.value, self.key, self.path_params) == (
+            other.value, other.key, other.path_params)
+
+    def __repr__(self) -> str:
+        return f"Match(value={self.value!r}, key={self.key!r}, path_params={self.path_params!r})"
 
 
 class RouteTable(Generic[T]):

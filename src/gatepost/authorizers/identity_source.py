@@ -16,7 +16,7 @@ _PREFIXES = ("$request.", "method.request.")
 _LOCATIONS = {"header": "header", "query": "query", "querystring": "query"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TokenSource:
     location: str  # header | query
     name: str  # lower-case for headers; as written for query parameters (case-sensitive)

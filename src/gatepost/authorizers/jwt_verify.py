@@ -45,7 +45,7 @@ class TokenError(Exception):
         self.description = description
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Jws:
     header: dict[str, Any]
     claims: dict[str, Any]

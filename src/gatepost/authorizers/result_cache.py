@@ -20,7 +20,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Generic, TypeVar
 from urllib.parse import quote
 
@@ -52,7 +52,7 @@ def identity_digest(values: tuple[str, ...]) -> str:
     return h.hexdigest()
 
 
-@dataclass(slots=True)
+@dataclass
 class CacheStats:
     """Counters for logs and (later) metrics. misses include `coalesced` (waited for a peer's call)."""
 
@@ -64,13 +64,18 @@ class CacheStats:
     flushes: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in self.__slots__}
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-@dataclass(frozen=True, slots=True)
 class Lookup(Generic[T]):
-    value: T
-    cached: bool  # served from the cache (no invocation for this request)
+    """An authorizer's result and whether it was served from the cache (no invocation for this request).
+    A plain class: mypyc compiles this module, and cannot compile a generic dataclass."""
+
+    __slots__ = ("cached", "value")
+
+    def __init__(self, value: T, cached: bool) -> None:
+        self.value = value
+        self.cached = cached
 
 
 class ResultCache(Generic[T]):

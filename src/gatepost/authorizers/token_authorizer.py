@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from gatepost.authorizers.base import ApiInfo, Authorizer
 from gatepost.authorizers.identity_source import TokenSource
 from gatepost.authorizers.jwt_claims import http_claims, rest_claims
@@ -30,6 +32,7 @@ def bearer_challenge(error: str, description: str, scope: str = "") -> dict[str,
 _ALLOWED_MAX = 4096
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # subclassed outside the compiled modules
 class TokenAuthorizer(Authorizer):
     supports_scopes = True
     supports_groups = True

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
-from pydantic import Field
+from mypy_extensions import mypyc_attr
 
-from gatepost.config.base import StrictModel
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.integrations.base import Integration, Outbound
+from gatepost.integrations.http_config import HttpIntegrationConfig
 from gatepost.response import Response
 from gatepost.services import Services
 from gatepost.upstream import Origin, Pool, UpstreamError, UpstreamResponse, UpstreamTimeout
@@ -36,11 +37,9 @@ def _forwarded(name: str) -> bool:
     return ok
 
 
-class HttpIntegrationConfig(StrictModel):
-    type: Literal["http"]
-    url: str = Field(description="upstream base URL; {param} and {proxy} are replaced by path parameters")
-    timeout_ms: int = Field(29_000, ge=50, le=300_000)
-    pass_host: bool = False  # send the client's Host instead of the upstream's
+def _filled(url: str, params: Mapping[str, str]) -> str:
+    """The URL with its {param} placeholders replaced by the route's path parameters, percent-encoded."""
+    return _PLACEHOLDER.sub(lambda m: quote(params.get(m.group(1), ""), safe="/"), url)
 
 
 def strip_hop_by_hop(headers: list[tuple[str, str]], drop: frozenset[str] = HOP_BY_HOP) -> list[tuple[str, str]]:
@@ -80,6 +79,8 @@ def _split(url: str) -> tuple[Origin, str]:
     return Origin.parse(url), parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
 
 
+# a Python class (its methods compiled): tracing wraps an integration's `send` on the instance (tracing/instrument.py)
+@mypyc_attr(native_class=False)
 class HttpProxyIntegration(Integration):
     kind = "http"
 
@@ -113,8 +114,7 @@ class HttpProxyIntegration(Integration):
     def target(self, out: Outbound) -> tuple[Origin, str]:
         """Where the request goes: the origin, and the request target (path and query)."""
         if self.templated:
-            params = out.match.path_params
-            origin, path = _split(_PLACEHOLDER.sub(lambda m: quote(params.get(m.group(1), ""), safe="/"), self.url))
+            origin, path = _split(_filled(self.url, out.match.path_params))
             path = path or "/"
         else:
             assert self._origin is not None

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from gatepost.integrations import http_proxy, lambda_proxy, mock, template
 from gatepost.integrations.base import Integration
+from gatepost.integrations.http_config import HttpIntegrationConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class IntegrationKind:
 KINDS: dict[str, IntegrationKind] = {
     k.type: k
     for k in (
-        IntegrationKind("http", http_proxy.HttpIntegrationConfig, http_proxy.build, "url",
+        IntegrationKind("http", HttpIntegrationConfig, http_proxy.build, "url",
                         "url: the upstream's base URL", '{http: "http://127.0.0.1:9000"}'),
         IntegrationKind("mock", mock.MockIntegrationConfig, mock.build, "status",
                         "nothing else (status:, headers:, body: are optional)",

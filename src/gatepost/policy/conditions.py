@@ -68,7 +68,7 @@ def lookup(context: Mapping[str, Any], key: str, key_lower: str) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Clause:
     """One (operator, key, values) triple of a Condition block."""
 

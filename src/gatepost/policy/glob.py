@@ -32,7 +32,7 @@ def compile_glob(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
     return re.compile(glob_regex_source(pattern), flags)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class GlobSet:
     """Matches a string against any of several IAM wildcard patterns."""
 

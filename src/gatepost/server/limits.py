@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from gatepost.config.models import ServerConfig
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ServerLimits:
     head_timeout: float = 10.0  # the whole request head, from its first byte (or the connection's start)
     idle_timeout: float = 30.0  # silence inside a body, a client not reading our answer, or keep-alive

@@ -27,7 +27,7 @@ SKEW_SECONDS = 300
 _REDACTED = "<redacted>"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Credential:
     """What the verifier needs to know about an access key. `identity` is opaque to it (the caller)."""
 
@@ -44,7 +44,7 @@ class Credential:
         object.__setattr__(self, "secret_digest", hashlib.sha256(self.secret.encode()).digest()[:8])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class VerifiedCaller:
     credential: Credential
     params: SignatureParams

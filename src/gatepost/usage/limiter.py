@@ -17,7 +17,7 @@ from dataclasses import dataclass
 DAY = 86_400
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BucketState:
     tokens: float
     at: float  # the time `tokens` was computed (wall seconds)
@@ -40,7 +40,7 @@ def seconds_to_full(burst: int, rate: float) -> float:
     return burst / rate
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Window:
     start: int  # epoch seconds, UTC
     end: int

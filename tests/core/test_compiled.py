@@ -1,0 +1,83 @@
+"""The request path's compiled modules (setup.py, gatepost/compiled.py): the suite runs on them when the build
+could compile, and a source edited after its build is refused rather than silently ignored."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import pytest
+
+import gatepost
+from gatepost.compiled import MODULES, stale_build
+
+SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
+PACKAGE = Path(gatepost.__file__).resolve().parent
+COMPILER = shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0])
+
+
+def _loaded_from(name: str) -> str:
+    return str(importlib.import_module(name).__file__)
+
+
+@pytest.mark.skipif(os.environ.get("GATEPOST_PURE") == "1" or COMPILER is None,
+                    reason="a pure-Python build (GATEPOST_PURE=1 or no C compiler): nothing is compiled")
+def test_every_listed_module_runs_compiled() -> None:
+    """The tests exercise the compiled request path, not the sources beside it."""
+    pure = [name for name in MODULES if not _loaded_from(name).endswith(SUFFIX)]
+    assert pure == [], f"loaded as Python, not compiled: {pure} (run scripts/setup.sh)"
+
+
+def test_every_listed_module_exists() -> None:
+    for name in MODULES:
+        assert PACKAGE.joinpath(*name.split(".")[1:]).with_suffix(".py").is_file(), name
+
+
+def _fake_package(tmp_path: Path, built_after_source: bool) -> Path:
+    root = tmp_path / "gatepost"
+    for name in MODULES[:2]:
+        source = root.joinpath(*name.split(".")[1:]).with_suffix(".py")
+        source.parent.mkdir(parents=True, exist_ok=True)
+        built = source.with_name(source.stem + SUFFIX)
+        source.write_text("")
+        built.write_bytes(b"")
+        now = time.time()
+        os.utime(source, (now, now - 10 if built_after_source else now))
+        os.utime(built, (now, now if built_after_source else now - 10))
+    return root
+
+
+def test_a_source_edited_after_its_build_is_stale(tmp_path: Path) -> None:
+    root = _fake_package(tmp_path, built_after_source=False)
+    assert stale_build(root) == [str(root.joinpath(*MODULES[0].split(".")[1:]).with_suffix(".py")),
+                                 str(root.joinpath(*MODULES[1].split(".")[1:]).with_suffix(".py"))]
+
+
+def test_a_fresh_build_and_a_pure_install_are_not_stale(tmp_path: Path) -> None:
+    assert stale_build(_fake_package(tmp_path, built_after_source=True)) == []
+    assert stale_build(tmp_path / "nothing-built") == []
+    assert stale_build() == []  # this checkout, as the suite runs it
+
+
+@pytest.mark.skipif(not any(PACKAGE.rglob("*" + SUFFIX)), reason="a pure-Python build: nothing to go stale")
+def test_gatepost_refuses_to_import_a_stale_build(tmp_path: Path) -> None:
+    """A copy of the package whose first compiled module's source is newer than its build: importing it
+    fails with the files and the fix, instead of running the old compiled code."""
+    copy = tmp_path / "src"
+    shutil.copytree(PACKAGE, copy / "gatepost", ignore=shutil.ignore_patterns("__pycache__"))
+    for lib in PACKAGE.parent.glob("gatepost__mypyc*" + SUFFIX):
+        shutil.copy2(lib, copy / lib.name)
+    source = copy.joinpath("gatepost", *MODULES[0].split(".")[1:]).with_suffix(".py")
+    later = time.time() + 60
+    os.utime(source, (later, later))
+    out = subprocess.run([sys.executable, "-c", "import gatepost"], cwd=copy, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(copy)}, timeout=60)
+    assert out.returncode != 0
+    assert "changed after their compiled modules were built" in out.stderr
+    assert str(source) in out.stderr and "scripts/setup.sh" in out.stderr
