@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from gatepost.request import GatewayRequest
 
-_PREFIXES = ("$request.", "method.request.")
+_PREFIXES: tuple[str, ...] = ("$request.", "method.request.")
 _LOCATIONS = {"header": "header", "query": "query", "querystring": "query"}
 
 

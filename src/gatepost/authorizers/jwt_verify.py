@@ -27,7 +27,7 @@ _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 # Header parameters that name a key or where to fetch one. Following them lets the token choose the key
 # that verifies it; Gatepost never does, and refuses tokens that carry them (RFC 8725 section 3.10).
-KEY_BEARING_HEADERS = ("jku", "jwk", "x5u", "x5c")
+KEY_BEARING_HEADERS: tuple[str, ...] = ("jku", "jwk", "x5u", "x5c")
 
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
 ALL_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",

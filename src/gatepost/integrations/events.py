@@ -30,15 +30,15 @@ if TYPE_CHECKING:
 Headers = Sequence[tuple[str, str]]
 
 PROTOCOL = "HTTP/1.1"
-IDENTITY_KEYS = (
+IDENTITY_KEYS: tuple[str, ...] = (
     "accessKey", "accountId", "apiKey", "apiKeyId", "caller", "cognitoAuthenticationProvider",
     "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId",
     "sourceIp", "user", "userAgent", "userArn", "clientCert",
 )
 # HTTP APIs send these content types as text; everything else is base64 (AWS: http-api-develop-integrations-lambda).
-TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml",
+TEXT_TYPES: tuple[str, ...] = ("text/", "application/json", "application/javascript", "application/xml",
               "application/x-www-form-urlencoded", "application/graphql")
-TEXT_SUFFIXES = ("+json", "+xml")
+TEXT_SUFFIXES: tuple[str, ...] = ("+json", "+xml")
 # Headers API Gateway adds to every event (a client's own values are not passed on: the gateway sets them)
 FORWARDING = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 

@@ -29,7 +29,7 @@ import orjson
 from gatepost.response import Response
 
 V1_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
-SCALARS = (str, int, float, bool)
+SCALARS: tuple[type, ...] = (str, int, float, bool)
 
 
 class MalformedOutput(Exception):

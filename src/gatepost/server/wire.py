@@ -10,6 +10,8 @@ from time import time
 
 import orjson
 
+from gatepost.line_breaks import count_at_most
+
 log = logging.getLogger("gatepost.server")
 
 Headers = list[tuple[str, str]]
@@ -67,7 +69,8 @@ def encode_head(status: int, headers: Headers, framing: str) -> bytes:
     now = time()
     lines.append(DATE.line if now < DATE.until else DATE.refresh(now))
     text = "".join(lines)
-    if text.count("\n") == len(lines) and text.count("\r") == len(lines):
+    n = len(lines)
+    if count_at_most(text, "\n", n) == n and count_at_most(text, "\r", n) == n:
         try:
             return (text + framing + "\r\n").encode("latin-1")
         except UnicodeEncodeError:

@@ -17,7 +17,8 @@ from gatepost.sigv4.encoding import query_pairs
 
 _AMZ_DATE = re.compile(r"^\d{8}T\d{6}Z$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_PRESIGN_REQUIRED = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders")
+_PRESIGN_REQUIRED: tuple[str, ...] = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
+                                      "X-Amz-SignedHeaders")
 MAX_PRESIGN_EXPIRES = 604_800
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from gatepost.line_breaks import count_at_most
+
 log = logging.getLogger("gatepost.upstream")
 
 Headers = list[tuple[str, str]]
@@ -41,7 +43,7 @@ def _join(method: str, target: str, host: str, lines: Lines, length: int | None)
 
 def _encoded(text: str, expected: int) -> bytes | None:
     """The bytes, when every line break is one we put there."""
-    if text.count("\n") != expected or text.count("\r") != expected:
+    if count_at_most(text, "\n", expected) != expected or count_at_most(text, "\r", expected) != expected:
         return None
     try:
         return text.encode("latin-1")
