@@ -40,6 +40,7 @@ MODULES: tuple[str, ...] = (
     "gatepost.authorizers.jwt_verify",
     "gatepost.authorizers.jwt_claims",
     "gatepost.authorizers.token_cache",
+    "gatepost.authorizers.token_verifier",
     "gatepost.authorizers.token_authorizer",
     "gatepost.authorizers.result_cache",
     "gatepost.authorizers.identity_source",
