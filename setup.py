@@ -34,10 +34,20 @@ def _can_compile() -> str | None:
     return None
 
 
+def _remove_compiled() -> None:
+    """A pure install must not leave an earlier build's compiled modules in the source tree: Python would
+    load them instead of the sources."""
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    src = ROOT / "src"
+    for built in [*src.glob("gatepost/**/*" + suffix), *src.glob("gatepost__mypyc*" + suffix)]:
+        built.unlink()
+
+
 def _ext_modules() -> list:
     why_not = _can_compile()
     if why_not is not None:
         print(f"gatepost: installing pure Python ({why_not})", file=sys.stderr)
+        _remove_compiled()
         return []
     from mypyc.build import mypycify
 
