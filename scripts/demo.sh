@@ -17,7 +17,7 @@ started=$SECONDS
 if [ -x .venv/bin/gatepost ] && [ .venv/bin/gatepost -nt pyproject.toml ] && .venv/bin/python -c "import gatepost" 2>/dev/null; then
   say "1/3 install: .venv already has gatepost (bash scripts/setup.sh reinstalls)"
 else
-  say "1/3 install: a virtualenv in .venv and the gatepost package (scripts/setup.sh; a minute the first time)"
+  say "1/3 install: a virtualenv in .venv and the gatepost package (scripts/setup.sh; a few minutes the first time: the request path is compiled to C)"
   bash scripts/setup.sh
 fi
 
