@@ -67,8 +67,12 @@ _SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 
 
 def stale_build(package_dir: Path | None = None) -> list[str]:
-    """Sources edited after their compiled module was built (editable installs), as paths."""
+    """Sources edited after their compiled module was built, as paths: in a checkout only (`src/gatepost`
+    beside the project's pyproject.toml, as an editable install runs it). An installed wheel is never stale:
+    its files carry the install's times, in no particular order, and nobody edits them."""
     root = package_dir or Path(__file__).resolve().parent
+    if not (root.parent.parent / "pyproject.toml").is_file():
+        return []
     stale = []
     for name in MODULES:
         source = root.joinpath(*name.split(".")[1:]).with_suffix(".py")

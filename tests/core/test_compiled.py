@@ -64,8 +64,15 @@ def test_compiled_classes_on_third_party_bases_are_python_classes() -> None:
     assert offenders == []
 
 
-def _fake_package(tmp_path: Path, built_after_source: bool) -> Path:
-    root = tmp_path / "gatepost"
+def _fake_package(tmp_path: Path, built_after_source: bool, checkout: bool = True) -> Path:
+    """A package directory with two compiled modules: in a checkout (src/gatepost beside pyproject.toml) or
+    installed (site-packages/gatepost)."""
+    if checkout:
+        root = tmp_path / "src" / "gatepost"
+        root.mkdir(parents=True)
+        (tmp_path / "pyproject.toml").write_text("")
+    else:
+        root = tmp_path / "lib" / "python3.11" / "site-packages" / "gatepost"
     for name in MODULES[:2]:
         source = root.joinpath(*name.split(".")[1:]).with_suffix(".py")
         source.parent.mkdir(parents=True, exist_ok=True)
@@ -85,9 +92,17 @@ def test_a_source_edited_after_its_build_is_stale(tmp_path: Path) -> None:
 
 
 def test_a_fresh_build_and_a_pure_install_are_not_stale(tmp_path: Path) -> None:
-    assert stale_build(_fake_package(tmp_path, built_after_source=True)) == []
-    assert stale_build(tmp_path / "nothing-built") == []
+    assert stale_build(_fake_package(tmp_path / "fresh", built_after_source=True)) == []
+    (tmp_path / "pure" / "src" / "gatepost").mkdir(parents=True)
+    (tmp_path / "pure" / "pyproject.toml").write_text("")
+    assert stale_build(tmp_path / "pure" / "src" / "gatepost") == []
     assert stale_build() == []  # this checkout, as the suite runs it
+
+
+def test_an_installed_wheel_is_never_stale(tmp_path: Path) -> None:
+    """pip writes a wheel's files with the install's times, a module's .py after its .so as often as not:
+    the Docker image's install must start."""
+    assert stale_build(_fake_package(tmp_path, built_after_source=False, checkout=False)) == []
 
 
 @pytest.mark.skipif(not any(PACKAGE.rglob("*" + SUFFIX)), reason="a pure-Python build: nothing to go stale")
@@ -96,6 +111,7 @@ def test_gatepost_refuses_to_import_a_stale_build(tmp_path: Path) -> None:
     fails with the files and the fix, instead of running the old compiled code."""
     copy = tmp_path / "src"
     shutil.copytree(PACKAGE, copy / "gatepost", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "pyproject.toml").write_text("")  # a checkout's layout: src/gatepost beside pyproject.toml
     for lib in PACKAGE.parent.glob("gatepost__mypyc*" + SUFFIX):
         shutil.copy2(lib, copy / lib.name)
     source = copy.joinpath("gatepost", *MODULES[0].split(".")[1:]).with_suffix(".py")
