@@ -20,3 +20,9 @@ def count_at_most(text: str, char: str, limit: int) -> int:
             break
         i = text.find(char, i + 1)
     return n
+
+
+def only_line_ends(text: str, lines: int) -> bool:
+    """Whether `text` holds exactly `lines` LFs and `lines` CRs: the line ends of the head we joined and no
+    other, so no header value split the head (both heads' check: upstream/head.py, server/wire.py)."""
+    return count_at_most(text, "\n", lines) == lines and count_at_most(text, "\r", lines) == lines

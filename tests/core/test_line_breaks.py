@@ -1,11 +1,11 @@
-"""count_at_most: the line-break count behind the heads' smuggling checks (upstream/head.py, server/wire.py)."""
+"""count_at_most and only_line_ends: the line-break checks against smuggling (upstream/head.py, server/wire.py)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gatepost.line_breaks import count_at_most
+from gatepost.line_breaks import count_at_most, only_line_ends
 
 PIECES = st.sampled_from(["a", "\r", "\n", "\r\n", ": ", "é", "\u2028", "\x85", "x" * 40])
 
@@ -22,3 +22,8 @@ def test_a_head_with_one_smuggled_break_is_one_over() -> None:
     assert count_at_most("", "\n", 0) == 0 and count_at_most("\n", "\n", 0) == 1
     long = head.replace("one", "o" * 600)  # the find loop, past the short-text threshold
     assert count_at_most(long, "\n", 4) == 5 and count_at_most(long, "\n", 9) == 5
+
+
+@given(st.lists(PIECES, max_size=80).map("".join), st.integers(0, 40))
+def test_only_line_ends_is_exactly_that_many_of_each(text: str, lines: int) -> None:
+    assert only_line_ends(text, lines) is (text.count("\n") == lines and text.count("\r") == lines)

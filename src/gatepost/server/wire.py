@@ -10,7 +10,7 @@ from time import time
 
 import orjson
 
-from gatepost.line_breaks import count_at_most
+from gatepost.line_breaks import only_line_ends
 
 log = logging.getLogger("gatepost.server")
 
@@ -69,8 +69,7 @@ def encode_head(status: int, headers: Headers, framing: str) -> bytes:
     now = time()
     lines.append(DATE.line if now < DATE.until else DATE.refresh(now))
     text = "".join(lines)
-    n = len(lines)
-    if count_at_most(text, "\n", n) == n and count_at_most(text, "\r", n) == n:
+    if only_line_ends(text, len(lines)):
         try:
             return (text + framing + "\r\n").encode("latin-1")
         except UnicodeEncodeError:

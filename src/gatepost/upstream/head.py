@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from gatepost.line_breaks import count_at_most
+from gatepost.line_breaks import only_line_ends
 
 log = logging.getLogger("gatepost.upstream")
 
@@ -43,7 +43,7 @@ def _join(method: str, target: str, host: str, lines: Lines, length: int | None)
 
 def _encoded(text: str, expected: int) -> bytes | None:
     """The bytes, when every line break is one we put there."""
-    if count_at_most(text, "\n", expected) != expected or count_at_most(text, "\r", expected) != expected:
+    if not only_line_ends(text, expected):
         return None
     try:
         return text.encode("latin-1")
