@@ -32,6 +32,17 @@ class IamIdentity:
     caller: str = ""
     cognito: Mapping[str, Any] | None = None  # identity-pool fields, when the credentials came from one
 
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, caller_arn: str, account_id: str, access_key: str, user_id: str, caller: str = "",
+                 cognito: Mapping[str, Any] | None = None) -> None:
+        object.__setattr__(self, "caller_arn", caller_arn)
+        object.__setattr__(self, "account_id", account_id)
+        object.__setattr__(self, "access_key", access_key)
+        object.__setattr__(self, "user_id", user_id)
+        object.__setattr__(self, "caller", caller)
+        object.__setattr__(self, "cognito", cognito)
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -44,6 +55,20 @@ class Principal:
     usage_identifier_key: str | None = None  # Lambda authorizer's API key (apiKeySource AUTHORIZER)
     iam: IamIdentity | None = None
     api_key_id: str | None = None  # set by the usage stage when an API key was checked
+
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, principal_id: str | None = None, claims: Mapping[str, Any] | None = None,
+                 scopes: tuple[str, ...] | None = None, context: Mapping[str, Any] | None = None,
+                 usage_identifier_key: str | None = None, iam: IamIdentity | None = None,
+                 api_key_id: str | None = None) -> None:
+        object.__setattr__(self, "principal_id", principal_id)
+        object.__setattr__(self, "claims", claims)
+        object.__setattr__(self, "scopes", scopes)
+        object.__setattr__(self, "context", context)
+        object.__setattr__(self, "usage_identifier_key", usage_identifier_key)
+        object.__setattr__(self, "iam", iam)
+        object.__setattr__(self, "api_key_id", api_key_id)
 
 
 ANONYMOUS = Principal()
@@ -59,6 +84,19 @@ class Decision:
     principal: Principal = ANONYMOUS
     error: GatewayError | None = None  # what the client gets when outcome is not ALLOW
     extra: Mapping[str, Any] = field(default_factory=dict)  # kind-specific data for the event hook
+
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, outcome: Outcome, reason: str, authorizer: str = "", kind: str = "none",
+                 principal: Principal = ANONYMOUS, error: GatewayError | None = None,
+                 extra: Mapping[str, Any] | None = None) -> None:
+        object.__setattr__(self, "outcome", outcome)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "authorizer", authorizer)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "principal", principal)
+        object.__setattr__(self, "error", error)
+        object.__setattr__(self, "extra", {} if extra is None else extra)
 
     @property
     def allowed(self) -> bool:

@@ -17,7 +17,7 @@ Every incoming header with the prefix is dropped first, so a client can never fo
 
 from __future__ import annotations
 
-import base64
+import binascii
 import re
 from typing import Any
 from urllib.parse import quote
@@ -25,16 +25,21 @@ from urllib.parse import quote
 import orjson
 
 from gatepost.decision import ANONYMOUS, Decision
-from gatepost.integrations.base import Outbound
 from gatepost.integrations.http_proxy import HOP_BY_HOP, strip_hop_by_hop
+from gatepost.integrations.outbound import Outbound
 from gatepost.matching import Match
 from gatepost.request import GatewayRequest
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def b64json(value: Any) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(value, default=str)).rstrip(b"=").decode()
+    """base64url(JSON), no padding: binascii directly (base64.urlsafe_b64encode is two Python calls around it)."""
+    return binascii.b2a_base64(orjson.dumps(value, default=str), newline=False).translate(_TO_URLSAFE) \
+        .rstrip(b"=").decode()
 
 
 # Claims of a cached token and the context of a cached Lambda result are the same objects request after

@@ -16,6 +16,16 @@ class Response:
     stream: AsyncIterator[bytes] | None = None
     close: Callable[[], Awaitable[None]] | None = None  # releases the upstream connection after streaming
 
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer)
+    def __init__(self, status: int, headers: list[tuple[str, str]] | None = None, body: bytes = b"",
+                 stream: AsyncIterator[bytes] | None = None,
+                 close: Callable[[], Awaitable[None]] | None = None) -> None:
+        self.status = status
+        self.headers = [] if headers is None else headers
+        self.body = body
+        self.stream = stream
+        self.close = close
+
     def header(self, name: str) -> str | None:
         lname = name.lower()
         for k, v in self.headers:

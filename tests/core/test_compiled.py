@@ -4,6 +4,7 @@ could compile, and a source edited after its build is refused rather than silent
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import os
 import shutil
@@ -38,6 +39,63 @@ def test_every_listed_module_runs_compiled() -> None:
 def test_every_listed_module_exists() -> None:
     for name in MODULES:
         assert PACKAGE.joinpath(*name.split(".")[1:]).with_suffix(".py").is_file(), name
+
+
+# Dataclasses of the compiled modules that are built once, from the config (their generated __init__ is fine)
+BUILT_ONCE = frozenset({"RouteKey", "ServerLimits", "TrustedIssuer", "CacheStats", "TokenSource", "Credential", "Seeds",
+                        "GlobSet", "Clause"})
+
+
+def _dataclasses_of_compiled_modules() -> list[type]:
+    found = []
+    for name in MODULES:
+        module = importlib.import_module(name)
+        found += [c for c in vars(module).values()
+                  if isinstance(c, type) and c.__module__ == name and dataclasses.is_dataclass(c)]
+    return found
+
+
+def _class_node(cls: type) -> ast.ClassDef:
+    source = PACKAGE.joinpath(*cls.__module__.split(".")[1:]).with_suffix(".py")
+    return next(n for n in ast.walk(ast.parse(source.read_text())) if isinstance(n, ast.ClassDef)
+                and n.name == cls.__name__)
+
+
+def _declared_defaults(node: ast.ClassDef) -> dict[str, str | None]:
+    """Each field's default as written: its value, `field(default=...)`'s, "None" for a default_factory."""
+    out: dict[str, str | None] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            value = stmt.value
+            if isinstance(value, ast.Call) and ast.unparse(value.func) == "field":
+                kw = {k.arg: k.value for k in value.keywords}
+                value = ast.Constant(None) if "default_factory" in kw else kw.get("default")
+            out[stmt.target.id] = None if value is None else ast.unparse(value)
+    return out
+
+
+def _init_defaults(node: ast.ClassDef) -> dict[str, str | None]:
+    init = next(n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    args = init.args.args[1:]
+    defaults: list[ast.expr | None] = [None] * (len(args) - len(init.args.defaults)) + list(init.args.defaults)
+    return {a.arg: None if d is None else ast.unparse(d) for a, d in zip(args, defaults, strict=True)}
+
+
+def test_dataclasses_built_per_request_have_a_compiled_init() -> None:
+    """mypyc compiles a dataclass's own __init__ but not the one `dataclasses` generates (it runs interpreted,
+    ~10x dearer: ~300 ns per object). So a dataclass built on the request path writes its __init__, with the
+    fields' names, order and defaults (None standing for a default_factory)."""
+    classes = [c for c in _dataclasses_of_compiled_modules() if c.__name__ not in BUILT_ONCE]
+    assert {c.__name__ for c in classes} >= {"Decision", "Principal", "Exchange", "Response", "Verified", "Jws"}
+    for cls in classes:
+        init = cls.__dict__.get("__init__")
+        assert init is not None, f"{cls.__qualname__}: write its __init__ (or list it in BUILT_ONCE)"
+        assert getattr(getattr(init, "__code__", None), "co_filename", "") != "<string>", cls.__qualname__
+        node = _class_node(cls)
+        declared, written = _declared_defaults(node), _init_defaults(node)
+        wanted = [f.name for f in dataclasses.fields(cls) if f.init]
+        assert list(written) == wanted, cls.__qualname__
+        assert written == {name: declared[name] for name in wanted}, cls.__qualname__
 
 
 def test_compiled_classes_on_third_party_bases_are_python_classes() -> None:

@@ -9,6 +9,8 @@ import json
 import orjson
 import requests
 from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
 
 from support import Upstream, run_gateway, run_upstream
 
@@ -151,6 +153,16 @@ def test_claims_header_encoding_roundtrip() -> None:
     assert "=" not in value
     assert json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == {
         "sub": "u1", "groups": ["a", "b"], "name": "Zoë"}
+
+
+CLAIM_VALUES = st.text(max_size=40) | st.integers(-(2**63), 2**63 - 1) | st.lists(st.text(max_size=5))
+
+
+@given(st.dictionaries(st.text(max_size=20), CLAIM_VALUES, max_size=6))
+def test_claims_header_is_the_standard_librarys_base64url_without_padding(claims: dict[str, object]) -> None:
+    from gatepost.propagate import b64json
+
+    assert b64json(claims) == base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=").decode()
 
 
 def test_head_request_has_no_body(upstream: Upstream) -> None:

@@ -19,14 +19,14 @@ from gatepost.authorizers.token_cache import VerifiedTokenCache, token_digest
 from gatepost.clock import Clock
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TrustedIssuer:
     issuer: str
     audiences: frozenset[str]
     source: JwksSource
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Verified:
     """A token whose signature and times checked out; derived values computed once, then cached."""
 
@@ -38,6 +38,20 @@ class Verified:
     scope_set: frozenset[str]
     groups: frozenset[str]
     principal_id: str | None
+
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, claims: dict[str, Any], issuer: TrustedIssuer, kid: str, exp: float,
+                 scopes: tuple[str, ...], scope_set: frozenset[str], groups: frozenset[str],
+                 principal_id: str | None) -> None:
+        object.__setattr__(self, "claims", claims)
+        object.__setattr__(self, "issuer", issuer)
+        object.__setattr__(self, "kid", kid)
+        object.__setattr__(self, "exp", exp)
+        object.__setattr__(self, "scopes", scopes)
+        object.__setattr__(self, "scope_set", scope_set)
+        object.__setattr__(self, "groups", groups)
+        object.__setattr__(self, "principal_id", principal_id)
 
 
 class TokenVerifier:

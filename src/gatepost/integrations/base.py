@@ -1,33 +1,14 @@
-"""The integration contract: built once from config, `send` called for every allowed request."""
+"""The integration contract: built once from config, `send` called for every allowed request (an Outbound)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from gatepost.authorizers.base import BuildContext
-    from gatepost.decision import Decision
-    from gatepost.matching import Match
-    from gatepost.request import GatewayRequest
+    from gatepost.integrations.outbound import Outbound
     from gatepost.response import Response
     from gatepost.services import Services
-
-
-@dataclass(slots=True, eq=False)  # not frozen: built once per request, and a frozen __init__ is slower
-class Outbound:
-    """An allowed request, ready for its integration.
-
-    `headers`: the client's headers with hop-by-hop and reserved-prefix headers removed, plus the
-    identity headers Gatepost sets (propagate.py). `client_headers`: the same without identity headers
-    (what a Lambda-proxy event shows).
-    """
-
-    req: GatewayRequest
-    match: Match
-    decision: Decision
-    headers: list[tuple[str, str]]
-    client_headers: list[tuple[str, str]]
 
 
 class Integration:
@@ -48,3 +29,4 @@ class Integration:
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind}
+

@@ -10,8 +10,9 @@ from urllib.parse import quote, urlsplit
 from mypy_extensions import mypyc_attr
 
 from gatepost.errors import GatewayError, ResponseType
-from gatepost.integrations.base import Integration, Outbound
+from gatepost.integrations.base import Integration
 from gatepost.integrations.http_config import HttpIntegrationConfig
+from gatepost.integrations.outbound import Outbound
 from gatepost.response import Response
 from gatepost.services import Services
 from gatepost.upstream import Origin, Pool, UpstreamError, UpstreamResponse, UpstreamTimeout

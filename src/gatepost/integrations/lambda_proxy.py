@@ -21,7 +21,7 @@ from pydantic import Field
 
 from gatepost.config.base import StrictModel
 from gatepost.errors import GatewayError, ResponseType
-from gatepost.integrations.base import Integration, Outbound
+from gatepost.integrations.base import Integration
 from gatepost.integrations.events import accepts_binary, event_request_id, http_v2_event, rest_v1_event
 from gatepost.integrations.lambda_pool import (
     Crashed,
@@ -32,6 +32,7 @@ from gatepost.integrations.lambda_pool import (
     Saturated,
     ThreadRunner,
 )
+from gatepost.integrations.outbound import Outbound
 from gatepost.integrations.proxy_response import MalformedOutput, to_response
 from gatepost.lambda_loader import ModuleInitError, load_handler, locate_module
 from gatepost.lambda_runtime import DEFAULT_MEMORY_MB, HandlerFailed, apply_environment

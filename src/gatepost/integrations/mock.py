@@ -8,7 +8,8 @@ import orjson
 from pydantic import Field
 
 from gatepost.config.base import StrictModel
-from gatepost.integrations.base import Integration, Outbound
+from gatepost.integrations.base import Integration
+from gatepost.integrations.outbound import Outbound
 from gatepost.response import Response
 
 

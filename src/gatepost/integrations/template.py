@@ -31,7 +31,8 @@ from pydantic import Field
 
 from gatepost.config.base import StrictModel
 from gatepost.errors import GatewayError, ResponseType
-from gatepost.integrations.base import Integration, Outbound
+from gatepost.integrations.base import Integration
+from gatepost.integrations.outbound import Outbound
 from gatepost.integrations.vtl import UTIL, Input, Template, TemplateError, context_variables
 from gatepost.response import Response
 from gatepost.services import Services

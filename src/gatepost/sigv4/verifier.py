@@ -49,6 +49,12 @@ class VerifiedCaller:
     credential: Credential
     params: SignatureParams
 
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, credential: Credential, params: SignatureParams) -> None:
+        object.__setattr__(self, "credential", credential)
+        object.__setattr__(self, "params", params)
+
 
 Lookup = Callable[[str], Credential | None]
 

@@ -30,29 +30,49 @@ class Outcome(Enum):
     QUOTA_EXCEEDED = 2
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Bucket:
     key: str
     rate: float  # tokens per second
     burst: int  # bucket size
 
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, key: str, rate: float, burst: int) -> None:
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "rate", rate)
+        object.__setattr__(self, "burst", burst)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True)
 class Quota:
     key: str  # names the window, e.g. q:{k:abc}:gold:1767225600
     limit: int
     expires_at: float  # the window's end (wall seconds): the counter may be dropped after it
 
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, key: str, limit: int, expires_at: float) -> None:
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "limit", limit)
+        object.__setattr__(self, "expires_at", expires_at)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True)
 class Record:
     """The usage record an admitted keyed request counts in: (UTC day, "{key id}|{plan}")."""
 
     day: str
     field: str
 
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, day: str, field: str) -> None:
+        object.__setattr__(self, "day", day)
+        object.__setattr__(self, "field", field)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True)
 class Seeds:
     """Usage known to the catalog: quota counters of the current windows and today's/yesterday's records."""
 
@@ -60,11 +80,18 @@ class Seeds:
     days: dict[tuple[str, str], int] = field(default_factory=dict)  # (day, field) -> used
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Verdict:
     outcome: Outcome
     retry_after: float = 0.0  # seconds until a token is back (THROTTLED)
     used: int = 0  # requests counted in the quota window, this one included when ADMITTED
+
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, outcome: Outcome, retry_after: float = 0.0, used: int = 0) -> None:
+        object.__setattr__(self, "outcome", outcome)
+        object.__setattr__(self, "retry_after", retry_after)
+        object.__setattr__(self, "used", used)
 
     @property
     def admitted(self) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 from gatepost.errors import GatewayError
-from gatepost.integrations.base import Outbound
+from gatepost.integrations.outbound import Outbound
 from gatepost.tracing.attributes import authorizer_attributes, integration_attributes, method_attributes
 from gatepost.tracing.context import CLIENT, INTERNAL, RequestTrace
 

@@ -1,7 +1,7 @@
 """UpstreamResponse: status and headers first, then a body that is either complete or streamed.
 
 Small answers usually arrive in one read: `body_if_complete()` hands them over without any streaming
-machinery. Larger ones are read with `chunks()`; the connection pauses reading when more than
+machinery. Larger ones are read with `chunks()` (an async iterator); the connection pauses reading when more than
 `HIGH_WATER` bytes wait for the consumer, so a slow client never makes the gateway buffer a whole body.
 """
 
@@ -74,20 +74,9 @@ class UpstreamResponse:
         self._chunks.clear()
         return body
 
-    async def chunks(self, idle_timeout: float) -> AsyncIterator[bytes]:
+    def chunks(self, idle_timeout: float) -> AsyncIterator[bytes]:
         """The body as it arrives; raises UpstreamError when the upstream fails or goes quiet mid-body."""
-        while True:
-            while self._chunks:
-                chunk = self._chunks.popleft()
-                self._buffered -= len(chunk)
-                if self._conn is not None and self._buffered <= HIGH_WATER // 4:
-                    self._conn.resume()
-                yield chunk
-            if self._error is not None:
-                raise self._error
-            if self.complete:
-                return
-            await self._wait(idle_timeout)
+        return _Chunks(self, idle_timeout)
 
     async def read(self, idle_timeout: float = 30.0) -> bytes:
         return b"".join([c async for c in self.chunks(idle_timeout)])
@@ -116,3 +105,34 @@ class UpstreamResponse:
             conn.abort()
         if self._error is None and not self.complete:
             self._error = UpstreamError("response closed by the consumer")
+
+
+class _Chunks:
+    """`UpstreamResponse.chunks`: an async iterator written as a class (mypyc compiles this module, and cannot
+    compile an async generator). Once it has raised or ended, it stays ended, as a generator would."""
+
+    def __init__(self, response: UpstreamResponse, idle_timeout: float) -> None:
+        self.response = response
+        self.idle_timeout = idle_timeout
+        self.ended = False
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        r = self.response
+        while not self.ended:
+            if r._chunks:
+                chunk = r._chunks.popleft()
+                r._buffered -= len(chunk)
+                if r._conn is not None and r._buffered <= HIGH_WATER // 4:
+                    r._conn.resume()
+                return chunk
+            if r._error is not None:
+                self.ended = True
+                raise r._error
+            if r.complete:
+                break
+            await r._wait(self.idle_timeout)
+        self.ended = True
+        raise StopAsyncIteration

@@ -22,6 +22,12 @@ class BucketState:
     tokens: float
     at: float  # the time `tokens` was computed (wall seconds)
 
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, tokens: float, at: float) -> None:
+        object.__setattr__(self, "tokens", tokens)
+        object.__setattr__(self, "at", at)
+
 
 def refill(state: BucketState | None, rate: float, burst: int, now: float) -> float:
     """Tokens available at `now`. Time running backwards (clock step) refills nothing."""
@@ -44,6 +50,12 @@ def seconds_to_full(burst: int, rate: float) -> float:
 class Window:
     start: int  # epoch seconds, UTC
     end: int
+
+    # an explicit __init__: mypyc compiles it (the one dataclasses generates runs interpreted, ~10x dearer);
+    # object.__setattr__ is how a frozen dataclass sets its fields, and compiles to a plain store
+    def __init__(self, start: int, end: int) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
     @property
     def day(self) -> str:
