@@ -43,7 +43,8 @@ def test_every_listed_module_exists() -> None:
 
 # Dataclasses of the compiled modules that are built once, from the config (their generated __init__ is fine)
 BUILT_ONCE = frozenset({"RouteKey", "ServerLimits", "TrustedIssuer", "CacheStats", "TokenSource", "Credential", "Seeds",
-                        "GlobSet", "Clause"})
+                        "GlobSet", "Clause", "Statement",
+                        "PolicyDocument"})
 
 
 def _dataclasses_of_compiled_modules() -> list[type]:

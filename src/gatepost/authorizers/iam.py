@@ -4,17 +4,20 @@ The signature is verified against the catalog's access keys (an in-memory snapsh
 the caller's policies are evaluated for `execute-api:Invoke` on the method ARN. Without a resource
 policy, a caller of another account is denied (AWS needs the resource policy to allow cross-account
 calls); with one, policy/resource.py combines both sides (`extra["policy_effect"]`, `extra["iam_context"]`).
+Compiled with mypyc (gatepost/compiled.py): its config model lives in iam_config.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
+
+from mypy_extensions import mypyc_attr
 
 from gatepost.authorizers.base import Authorizer, BuildContext
+from gatepost.authorizers.iam_config import IamAuthorizerConfig
 from gatepost.authorizers.registry_types import kind
 from gatepost.clock import Clock
-from gatepost.config.base import StrictModel
 from gatepost.decision import Decision, IamIdentity, Outcome, Principal
 from gatepost.errors import GatewayError, ResponseType
 from gatepost.iam.directory import Caller, IamDirectory
@@ -30,14 +33,8 @@ if TYPE_CHECKING:
 SERVICE = "execute-api"
 
 
-class IamAuthorizerConfig(StrictModel):
-    type: Literal["iam"]
-    demo: bool = False  # first start of `gatepost serve`: create a demo user/role allowed on these routes (iam/demo.py)
-    # roles `gatepost serve` puts in the catalog at start, name -> their execute-api policy documents (a
-    # template's AWS::IAM::Role / Policy statements on execute-api:Invoke; iam/seed_roles.py)
-    roles: dict[str, list[dict[str, Any]]] = {}
-
-
+# a Python class with compiled methods: tracing wraps `authorize` on the instance (tracing/instrument.py)
+@mypyc_attr(native_class=False)
 class IamAuthorizer(Authorizer):
     uses_catalog = True  # principals and access keys
     kind = "iam"

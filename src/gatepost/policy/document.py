@@ -23,7 +23,7 @@ _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResou
                    "Condition"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Statement:
     sid: str | None
     allow: bool  # Effect: Allow (True) or Deny (False)
@@ -107,7 +107,7 @@ def parse_statement(raw: Any, where: str) -> Statement:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PolicyDocument:
     statements: tuple[Statement, ...]
 
