@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,11 @@ from eventkit import (
     match_for,
     request,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gatepost.decision import PUBLIC, Decision
-from gatepost.integrations.events import accepts_binary, http_v2_event, rest_v1_event
+from gatepost.integrations.events import accepts_binary, clf_time, http_v2_event, rest_v1_event
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
@@ -343,3 +346,11 @@ def test_http_payload_1_0_has_version_and_no_stage_in_path_for_default() -> None
     assert e["requestContext"]["path"] == "/pets/7" and e["requestContext"]["stage"] == "$default"
     assert e["queryStringParameters"] == {"a": "2"}
     assert "version" not in _rest_full()
+
+
+@given(st.lists(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False), min_size=1, max_size=20))
+def test_request_time_is_each_seconds_common_log_format_in_any_order(epochs: list[float]) -> None:
+    """clf_time keeps the last second's text: any order of calls (the same second again, earlier, later)
+    still gives each epoch its own second, as strftime writes it (C locale: English month names)."""
+    for epoch in epochs:
+        assert clf_time(epoch) == time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(int(epoch)))
