@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from gatepost.lambda_instances import InstanceThreads, acquire_slot, loop_release, wait_job
+from gatepost.lambda_instances import InstanceThreads, Job, acquire_slot, loop_release, wait_job
 
 
 def _pool() -> InstanceThreads:
@@ -46,6 +46,14 @@ async def test_exception_reaches_the_caller_and_frees_the_slot() -> None:
         threads.close()
 
 
+def _ended(job: Job) -> asyncio.Future[None]:
+    """Resolves on this loop when the job has ended (its worker calls back from its thread)."""
+    loop = asyncio.get_running_loop()
+    ended: asyncio.Future[None] = loop.create_future()
+    job.on_done(lambda _job: loop.call_soon_threadsafe(ended.set_result, None))
+    return ended
+
+
 @pytest.mark.parametrize("caller_frees_first", [False, True])
 async def test_after_a_timeout_the_slot_is_freed_once(caller_frees_first: bool) -> None:
     """The handler runs on past the caller's timeout; its late end frees the slot, unless the caller already did
@@ -64,7 +72,7 @@ async def test_after_a_timeout_the_slot_is_freed_once(caller_frees_first: bool) 
             release()
             assert slots._value == 2
         gate.set()
-        await asyncio.wrap_future(job.future)
+        await _ended(job)
         for _ in range(200):  # the worker's end arrives on the loop
             if slots._value == 2:
                 break
