@@ -15,6 +15,7 @@ MODULES: tuple[str, ...] = (
     # the wire path: the server's protocol, the request head, the pipeline, the upstream client
     "gatepost.server.native",
     "gatepost.server.wire",
+    "gatepost.per_second",
     "gatepost.line_breaks",
     "gatepost.request_head",
     "gatepost.canonical_path",

@@ -15,7 +15,7 @@ has its own event loop (lambda_runtime.worker_loop), and is reused across invoca
   next call on that worker starts a new one; a child that dies (os._exit, a segfault) fails only the
   call it was running and is replaced the same way.
 
-Both answer through the call's `Job` (`Job.outcome`, then its one `on_done` callback): the handler's value,
+Both answer through the call's `Job` (`Job.outcome`, then its `on_done` callbacks): the handler's value,
 or `HandlerFailed` (it raised anything, or its module failed to import), or `WorkerDied`. A Job is a lock and
 two fields, not a `concurrent.futures.Future` (a Condition, a callback list and a lock taken four times a call,
 written in Python: ~5 us of each Lambda-proxy request).

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from gatepost.per_second import PerSecondText
 from gatepost.request import flavour_request_id
 
 if TYPE_CHECKING:
@@ -325,28 +326,18 @@ def trace_id(req: GatewayRequest) -> str:
     return f"Root=1-{int(req.received_at):08x}-{hashlib.sha256(req.request_id.encode()).hexdigest()[:24]}"
 
 
-class _LastSecond:
-    """The text of the last second asked for: requestTime changes once a second, requests come many times a
-    second. One attribute holding (second, text), so a reader in another thread never pairs them wrongly."""
-
-    def __init__(self) -> None:
-        self.cached: tuple[int, str] = (-1, "")
+def _clf_text(second: int) -> str:
+    t = time.gmtime(second)
+    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[t.tm_mon - 1]
+    return f"{t.tm_mday:02d}/{month}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
 
 
-_clf_last = _LastSecond()
+_CLF = PerSecondText(_clf_text)  # requestTime changes once a second, requests come many times a second
 
 
 def clf_time(epoch: float) -> str:
     """AWS's requestTime: "15/May/2020:06:01:09 +0000" (common log format, UTC, English month names)."""
-    second = int(epoch)
-    cached = _clf_last.cached
-    if cached[0] == second:
-        return cached[1]
-    t = time.gmtime(second)
-    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[t.tm_mon - 1]
-    text = f"{t.tm_mday:02d}/{month}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
-    _clf_last.cached = (second, text)
-    return text
+    return _CLF.at(epoch)
 
 
 def epoch_ms(epoch: float) -> int:

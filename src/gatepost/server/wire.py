@@ -1,4 +1,4 @@
-"""Response heads on the wire for the native server: cached status lines, a Date refreshed once a second,
+"""Response heads on the wire for the native server: cached status lines, a Date formatted once a second,
 and one check that no header smuggles a line break (a Lambda or a config could hand us one)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from time import time
 import orjson
 
 from gatepost.line_breaks import only_line_ends
+from gatepost.per_second import PerSecondText
 
 log = logging.getLogger("gatepost.server")
 
@@ -31,22 +32,12 @@ def status_line(status: int) -> str:
     return line
 
 
-class DateHeader:
-    """`date: ...` for the current second (RFC 9110 section 6.6.1), formatted once per second: `line` is
-    good until `until` (time.time()), then `refresh` makes the next one."""
-
-    def __init__(self) -> None:
-        self.until = 0.0
-        self.line = ""
-
-    def refresh(self, now: float) -> str:
-        second = int(now)
-        self.until = second + 1.0
-        self.line = f"date: {formatdate(second, usegmt=True)}\r\n"
-        return self.line
+def _date_line(second: int) -> str:
+    """`date: ...` for `second` (RFC 9110 section 6.6.1)."""
+    return f"date: {formatdate(second, usegmt=True)}\r\n"
 
 
-DATE = DateHeader()
+DATE = PerSecondText(_date_line)
 _RELAYED: dict[str, bool] = {}  # header name as given -> not a framing header (memo of _relayed, bounded)
 
 
@@ -67,7 +58,7 @@ def encode_head(status: int, headers: Headers, framing: str) -> bytes:
     known = _RELAYED.get
     lines += [f"{k}: {v}\r\n" for k, v in headers if known(k) or (k not in _RELAYED and _relayed(k))]
     now = time()
-    lines.append(DATE.line if now < DATE.until else DATE.refresh(now))
+    lines.append(DATE.at(now))
     text = "".join(lines)
     if only_line_ends(text, len(lines)):
         try:
