@@ -40,6 +40,7 @@ from typing import Any
 
 from gatepost.lambda_loader import init_handler
 from gatepost.lambda_runtime import HandlerFailed, LambdaContext, apply_environment, call_handler, worker_loop
+from gatepost.slots import Slots
 
 log = logging.getLogger("gatepost.lambda.instances")
 
@@ -209,7 +210,7 @@ class InstanceThreads:
                 child.kill()  # a stuck child never outlives the gateway
 
 
-def loop_release(slots: asyncio.Semaphore) -> Callable[[], None]:
+def loop_release(slots: Slots) -> Callable[[], None]:
     """A slot's release for the loop's own thread, any number of times: the slot is released once."""
     released = False
 
@@ -220,15 +221,6 @@ def loop_release(slots: asyncio.Semaphore) -> Callable[[], None]:
             slots.release()
 
     return release
-
-
-async def acquire_slot(slots: asyncio.Semaphore, timeout: float) -> None:
-    """A free slot is taken at once (no task, no timer: the usual case); else wait for one until `timeout`
-    (TimeoutError)."""
-    if not slots.locked():
-        await slots.acquire()  # returns without suspending
-        return
-    await asyncio.wait_for(slots.acquire(), timeout)
 
 
 async def wait_job(job: Job, deadline: float, release: Callable[[], None]) -> Any:

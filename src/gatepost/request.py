@@ -43,7 +43,6 @@ class GatewayRequest:
         "source_ip",
         "trace",
     )
-    _client_names: dict[str, str]  # lazily: see client_names
 
     def __init__(
         self,
@@ -79,7 +78,8 @@ class GatewayRequest:
         self.received_at = received_at
         self._query: list[tuple[str, str]] | None = None
         self._cookies: list[str] | None = None
-        self._raw_headers = raw_headers  # (`_client_names` is set on first use)
+        self._raw_headers = raw_headers
+        self._client_names: dict[str, str] | None = None  # on first use: see client_names
         self.trace: RequestTrace | None = None  # set by the server when tracing is on (tracing/tracer.py)
 
     def header(self, name: str) -> str | None:
@@ -93,14 +93,15 @@ class GatewayRequest:
         Computed on first use from `raw_headers` (only REST's payload 1.0 events ask); empty when the
         server did not keep them.
         """
-        try:
-            return self._client_names
-        except AttributeError:
-            pass
-        names: dict[str, str] = {}
+        names = self._client_names
+        if names is not None:
+            return names
+        names = {}
         for raw, _ in self._raw_headers or ():
             text = raw.decode("latin-1")
-            names.setdefault(text.lower(), text)
+            lower = text.lower()
+            if lower not in names:  # the first spelling seen
+                names[lower] = text
         self._client_names = names
         return names
 

@@ -252,7 +252,7 @@ def test_bounded_pool_refuses_when_saturated() -> None:
         assert handlers.ENTERED.wait(5)
         waiting = [pool.submit(gw.get, "/held") for _ in range(4)]  # max_waiting: 4 may wait
         deadline = time.monotonic() + 5
-        while integration._pool._waiting < 4 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        while integration._pool._slots.waiting < 4 and time.monotonic() < deadline:  # type: ignore[attr-defined]
             time.sleep(0.01)  # until the 4 callers are queued (a condition, not a delay)
         refused = gw.get("/held")  # the 6th call finds the queue full: refused at once
         handlers.GATE.set()

@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from gatepost.lambda_instances import InstanceThreads, Job, acquire_slot, loop_release, wait_job
+from gatepost.lambda_instances import InstanceThreads, Job, loop_release, wait_job
+from gatepost.slots import Slots
 
 
 def _pool() -> InstanceThreads:
@@ -18,30 +19,30 @@ def _pool() -> InstanceThreads:
 
 
 async def test_value_and_slot() -> None:
-    threads, slots = _pool(), asyncio.Semaphore(1)
+    threads, slots = _pool(), Slots(1)
     try:
         loop = asyncio.get_running_loop()
-        await acquire_slot(slots, 1.0)
-        assert slots.locked()
+        await slots.take(1.0)
+        assert slots.busy()
         job = threads.submit(lambda _w: {"statusCode": 200})
         assert await wait_job(job, loop.time() + 30, loop_release(slots)) == {"statusCode": 200}
-        assert not slots.locked()
+        assert not slots.busy()
     finally:
         threads.close()
 
 
 async def test_exception_reaches_the_caller_and_frees_the_slot() -> None:
-    threads, slots = _pool(), asyncio.Semaphore(1)
+    threads, slots = _pool(), Slots(1)
     try:
         loop = asyncio.get_running_loop()
-        await acquire_slot(slots, 1.0)
+        await slots.take(1.0)
 
         def boom(_w: object) -> None:
             raise ValueError("handler failed")
 
         with pytest.raises(ValueError, match="handler failed"):
             await wait_job(threads.submit(boom), loop.time() + 30, loop_release(slots))
-        assert not slots.locked()
+        assert not slots.busy()
     finally:
         threads.close()
 
@@ -58,38 +59,28 @@ def _ended(job: Job) -> asyncio.Future[None]:
 async def test_after_a_timeout_the_slot_is_freed_once(caller_frees_first: bool) -> None:
     """The handler runs on past the caller's timeout; its late end frees the slot, unless the caller already did
     (an abandoned worker): either way once, whatever else calls `release` again."""
-    threads, slots = _pool(), asyncio.Semaphore(2)
+    threads, slots = _pool(), Slots(2)
     gate = threading.Event()
     try:
         loop = asyncio.get_running_loop()
-        await acquire_slot(slots, 1.0)
+        await slots.take(1.0)
         release = loop_release(slots)
         job = threads.submit(lambda _w: gate.wait(30) and "late")
         with pytest.raises(TimeoutError):
             await wait_job(job, loop.time() + 0.05, release)
-        assert slots._value == 1  # still held: the handler runs on
+        assert slots.free == 1  # still held: the handler runs on
         if caller_frees_first:
             release()
-            assert slots._value == 2
+            assert slots.free == 2
         gate.set()
         await _ended(job)
         for _ in range(200):  # the worker's end arrives on the loop
-            if slots._value == 2:
+            if slots.free == 2:
                 break
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
         release()  # a second release changes nothing
-        assert slots._value == 2  # never 3
+        assert slots.free == 2  # never 3
     finally:
         gate.set()
         threads.close()
-
-
-async def test_a_busy_slot_is_waited_for_until_the_timeout() -> None:
-    slots = asyncio.Semaphore(1)
-    await acquire_slot(slots, 1.0)
-    with pytest.raises(TimeoutError):
-        await acquire_slot(slots, 0.05)
-    slots.release()
-    await acquire_slot(slots, 0.05)  # free again: taken at once
-    assert slots.locked()

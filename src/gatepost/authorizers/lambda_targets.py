@@ -28,10 +28,11 @@ import aiohttp
 import orjson
 
 from gatepost.authorizers.lambda_response import MalformedOutput
-from gatepost.lambda_instances import InstanceThreads, acquire_slot, loop_release, wait_job
+from gatepost.lambda_instances import InstanceThreads, loop_release, wait_job
 from gatepost.lambda_loader import ModuleInitError, load_handler, locate_module
 from gatepost.lambda_runtime import HandlerFailed, LambdaContext, call_handler
 from gatepost.services import Services
+from gatepost.slots import Slots
 
 __all__ = ["HttpTarget", "InvocationFailed", "LambdaContext", "ModuleInitError", "PythonTarget", "Target",
            "ThreadSlots", "Unauthorized", "load_handler", "locate_module"]
@@ -81,20 +82,15 @@ class ThreadSlots:
         self.size = size
         self.name = name
         self._threads = InstanceThreads(name, size, max_abandoned=0)
-        self._free: asyncio.Semaphore | None = None
-        self._waiting = 0
+        self._free = Slots(size)
         self.saturated = 0  # calls refused or timed out waiting for a thread
-
-    def _semaphore(self) -> asyncio.Semaphore:
-        if self._free is None:
-            self._free = asyncio.Semaphore(self.size)
-        return self._free
 
     async def run(self, fn: Callable[[], Any], timeout: float) -> Any:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        await self._acquire(timeout)
-        release = loop_release(self._semaphore())
+        if not self._free.try_take():
+            await self._wait_for_thread(timeout)
+        release = loop_release(self._free)
         try:
             job = self._threads.submit(lambda _worker: fn())
         except BaseException:
@@ -105,22 +101,18 @@ class ThreadSlots:
         except TimeoutError:
             raise InvocationFailed("lambda.timeout") from None
 
-    async def _acquire(self, timeout: float) -> None:
-        free = self._semaphore()
-        if free.locked() and self._waiting >= 4 * self.size:
+    async def _wait_for_thread(self, timeout: float) -> None:
+        if self._free.waiting >= 4 * self.size:
             self._refuse("queue full")
-        self._waiting += 1
         try:
-            await acquire_slot(free, timeout)
+            await self._free.take(timeout)
         except TimeoutError:
             self._refuse("no thread freed within the timeout")
-        finally:
-            self._waiting -= 1
 
     def _refuse(self, why: str) -> None:
         self.saturated += 1
         log.warning("lambda.saturated authorizer=%s threads=%d waiting=%d why=%s", self.name, self.size,
-                    self._waiting, why)
+                    self._free.waiting, why)
         raise InvocationFailed("lambda.saturated")
 
     def close(self) -> None:

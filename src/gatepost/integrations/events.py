@@ -14,10 +14,11 @@ sends them; REST's `requestContext.path` carries the stage and not the base path
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gatepost.per_second import PerSecondText
@@ -143,8 +144,11 @@ def mounted(match: Match, path: str) -> str:
     return base.rstrip("/") + (path if path != "/" else "")
 
 
+_NO_IDENTITY: dict[str, Any] = dict.fromkeys(IDENTITY_KEYS)  # copied per event (a copy, not fromkeys' 15 inserts)
+
+
 def _identity(req: GatewayRequest, match: Match, decision: Decision | None) -> dict[str, Any]:
-    identity: dict[str, Any] = dict.fromkeys(IDENTITY_KEYS)
+    identity: dict[str, Any] = _NO_IDENTITY.copy()
     identity["sourceIp"] = req.source_ip
     identity["userAgent"] = req.user_agent or None
     if decision is not None:
@@ -193,20 +197,24 @@ def client_cased(pairs: Headers, names: dict[str, str]) -> Headers:
     return [(names.get(k, k), v) for k, v in pairs]
 
 
-def _single(pairs: Any) -> dict[str, str] | None:
+def _single(pairs: Iterable[tuple[str, str]]) -> dict[str, str] | None:
     """Last value wins (REST's single-value maps); None when there is nothing."""
     out = dict(pairs)
     return out or None
 
 
-def _multi(pairs: Any) -> dict[str, list[str]] | None:
+def _multi(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]] | None:
     out: dict[str, list[str]] = {}
     for k, v in pairs:
-        out.setdefault(k, []).append(v)
+        values = out.get(k)  # (get and store compile to dict calls; setdefault with a new list does not)
+        if values is None:
+            out[k] = [v]
+        else:
+            values.append(v)
     return out or None
 
 
-def _joined(pairs: Any) -> dict[str, str]:
+def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Repeated names comma-joined, in order (HTTP API 2.0)."""
     out: dict[str, str] = {}
     for k, v in pairs:
@@ -298,7 +306,7 @@ def resource_id(match: Match) -> str:
 
 def extended_request_id(request_id: str) -> str:
     """AWS's extendedRequestId looks like "BQGojGNSoAMFYQQ=": base64 of 11 bytes, here from the request id."""
-    return base64.b64encode(hashlib.sha1(request_id.encode()).digest()[:11]).decode("ascii")
+    return binascii.b2a_base64(hashlib.sha1(request_id.encode()).digest()[:11], newline=False).decode("ascii")
 
 
 def event_request_id(req: GatewayRequest, flavour: str) -> str:
@@ -311,8 +319,8 @@ def aws_added(req: GatewayRequest, *, rest: bool) -> list[tuple[str, str]]:
     caller's address (after trusted proxies), the port and scheme it called, and a trace id (the client's
     when it sent a valid one, as AWS keeps it; with tracing on, else the request's W3C trace in X-Ray's form).
     REST spells them as AWS's samples do; HTTP APIs lower-case."""
-    trace = req.header("x-amzn-trace-id") or ""
-    if not _XRAY_TRACE.fullmatch(trace):
+    trace = req.header_map.get("x-amzn-trace-id")
+    if trace is None or not _XRAY_TRACE.fullmatch(trace):
         trace = trace_id(req) if req.trace is None else req.trace.xray_header()
     host = req.host.rsplit("]", 1)[-1]
     port = host.rsplit(":", 1)[1] if ":" in host else ("443" if req.scheme == "https" else "80")
@@ -323,7 +331,10 @@ def aws_added(req: GatewayRequest, *, rest: bool) -> list[tuple[str, str]]:
 
 def trace_id(req: GatewayRequest) -> str:
     """An X-Ray trace id: `Root=1-` + the epoch seconds in 8 hex digits + 24 hex digits (from the request id)."""
-    return f"Root=1-{int(req.received_at):08x}-{hashlib.sha256(req.request_id.encode()).hexdigest()[:24]}"
+    return _XRAY_ROOT.at(req.received_at) + hashlib.sha256(req.request_id.encode()).digest()[:12].hex()
+
+
+_XRAY_ROOT = PerSecondText(lambda second: f"Root=1-{second:08x}-")  # the seconds part, formatted once a second
 
 
 def _clf_text(second: int) -> str:

@@ -32,12 +32,12 @@ from gatepost.lambda_instances import (
     Job,
     Worker,
     WorkerDied,
-    acquire_slot,
     loop_release,
     wait_job,
 )
 from gatepost.lambda_loader import init_handler
 from gatepost.lambda_runtime import LambdaContext, call_handler, new_log_stream_name
+from gatepost.slots import Slots
 
 log = logging.getLogger("gatepost.integrations.lambda")
 
@@ -61,11 +61,10 @@ class HandlerPool:
         self.runner = runner
         self.size = size
         self.max_waiting = max_waiting if max_waiting is not None else max(256, 16 * size)
-        self._slots: asyncio.Semaphore | None = None
-        self._waiting = 0
+        self._slots = Slots(size)
 
     async def start(self) -> None:
-        self._slots = asyncio.Semaphore(self.size)
+        pass
 
     async def close(self) -> None:
         self.runner.close()
@@ -74,8 +73,8 @@ class HandlerPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         slots = self._slots
-        assert slots is not None, "integration not started"
-        await self._acquire(slots, timeout)
+        if not slots.try_take():
+            await self._wait_for_slot(slots, timeout)
         release = loop_release(slots)
         try:
             job = self.runner.submit(event, timeout)
@@ -93,16 +92,13 @@ class HandlerPool:
                 raise InvokeTimeout() from None
             raise Crashed() from None
 
-    async def _acquire(self, slots: asyncio.Semaphore, timeout: float) -> None:
-        if slots.locked() and self._waiting >= self.max_waiting:
+    async def _wait_for_slot(self, slots: Slots, timeout: float) -> None:
+        if slots.waiting >= self.max_waiting:
             raise Saturated()
-        self._waiting += 1
         try:
-            await acquire_slot(slots, timeout)
+            await slots.take(timeout)
         except TimeoutError:
             raise InvokeTimeout() from None
-        finally:
-            self._waiting -= 1
 
 
 class Runner:
@@ -135,7 +131,10 @@ class ThreadRunner(Runner):
         return self.threads.submit(lambda worker: self._run(worker, event, context))
 
     def _run(self, worker: Worker, event: dict[str, Any], context: LambdaContext) -> Any:
-        context.log_stream_name = worker.state.setdefault("log_stream", new_log_stream_name())
+        stream = worker.state.get("log_stream")
+        if stream is None:  # the instance's first call names its stream (not each call: a date and a uuid4)
+            stream = worker.state["log_stream"] = new_log_stream_name()
+        context.log_stream_name = stream
         return call_handler(self._handler(), event, context)
 
     def _handler(self) -> Callable[..., Any]:
