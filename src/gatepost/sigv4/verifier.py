@@ -20,7 +20,7 @@ from gatepost.request import GatewayRequest
 from gatepost.sigv4 import messages as msg
 from gatepost.sigv4.canonical import canonical_request, payload_hash, string_to_sign
 from gatepost.sigv4.encoding import uri_encode
-from gatepost.sigv4.keys import SigningKeyCache, signature
+from gatepost.sigv4.keys import SigningKeyCache
 from gatepost.sigv4.params import SignatureParams, amz_epoch, has_signature, parse, well_formed_signature
 
 SKEW_SECONDS = 300
@@ -137,7 +137,7 @@ class SigV4Verifier:
         sts = string_to_sign(p.amz_date, p.scope, creq)
         key = self.keys.get(credential.access_key, credential.secret, credential.secret_digest, p.scope_date,
                             p.region, p.service)
-        expected = signature(key, sts)
+        expected = key.sign(sts)
         if not well_formed_signature(p.signature) or not hmac.compare_digest(expected, p.signature):
             raise msg.mismatch(_redact(creq, p.session_token), sts)
 
