@@ -1,16 +1,23 @@
 """The SigV4 verifier's two per-request shortcuts answer exactly as what they stand in for: the usual
 Authorization header split at its commas (against the regex it short-cuts, on hostile spellings too), and a
-signature from pre-hashed HMAC pads (against `hmac.digest`, for any key length and any text)."""
+signature from pre-hashed HMAC pads (against `hmac.digest`, for any key length and any text); and any text in
+the Signature field is refused as a mismatch (compare_digest takes ASCII only), never a crash."""
 
 from __future__ import annotations
 
 import hmac
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from gatepost.clock import ManualClock
+from gatepost.errors import GatewayError
+from gatepost.request import GatewayRequest
 from gatepost.sigv4 import params
 from gatepost.sigv4.keys import SigningKey, derive_signing_key
+from gatepost.sigv4.signer import sign_headers
+from gatepost.sigv4.verifier import Credential, SigV4Verifier
 
 # characters that the regex's [^\s,=] and the shortcut's checks treat differently if either is wrong
 HOSTILE = " \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u2028\u2029\u202f\u3000\x00\u200b,=;/-_."
@@ -62,3 +69,33 @@ def test_a_signing_key_signs_again_and_again_the_same() -> None:
     first = key.sign("AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\nabc")
     assert key.sign("AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\nabc") == first
     assert key.sign("another string to sign") != first  # the pads' states were copied, not consumed
+
+
+def _signed_request(signature: str | None = None) -> GatewayRequest:
+    clock = ManualClock()
+    headers = sign_headers("GET", "http://api.test/pets", access_key="AKIDTEST", secret_key="s3cret",
+                           region="us-east-1", now=clock.now())
+    auth = headers["authorization"]
+    if signature is not None:
+        auth = auth.rsplit("Signature=", 1)[0] + "Signature=" + signature
+    pairs = (*((k, v) for k, v in headers.items() if k != "authorization"), ("authorization", auth))
+    return GatewayRequest(method="GET", path="/pets", headers=pairs, host="api.test")
+
+
+def _verifier() -> SigV4Verifier:
+    return SigV4Verifier("execute-api", "us-east-1", {"AKIDTEST": Credential("AKIDTEST", "s3cret")}.get,
+                         ManualClock())
+
+
+@given(st.text(min_size=1, max_size=80).filter(lambda s: "," not in s and s.strip() == s))
+@example("é" * 64)
+@example("G" * 64)
+@example("0" * 64)
+def test_any_wrong_signature_text_is_a_mismatch_never_a_crash(signature: str) -> None:
+    with pytest.raises(GatewayError) as refused:
+        _verifier().verify(_signed_request(signature))
+    assert refused.value.reason in ("sigv4.mismatch", "sigv4.incomplete")
+
+
+def test_the_right_signature_verifies() -> None:
+    assert _verifier().verify(_signed_request()).credential.access_key == "AKIDTEST"

@@ -16,7 +16,6 @@ from gatepost.sigv4.canonical import ALGORITHM
 from gatepost.sigv4.encoding import query_pairs
 
 _AMZ_DATE = re.compile(r"^\d{8}T\d{6}Z$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _PRESIGN_REQUIRED: tuple[str, ...] = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
                                       "X-Amz-SignedHeaders")
 MAX_PRESIGN_EXPIRES = 604_800
@@ -228,10 +227,6 @@ def parse(req: GatewayRequest) -> SignatureParams:
     if header is not None:
         return from_header(req, header)
     return from_query(req)
-
-
-def well_formed_signature(signature: str) -> bool:
-    return _HEX64.match(signature) is not None
 
 
 def authorization_error(req: GatewayRequest) -> GatewayError | None:

@@ -21,7 +21,7 @@ from gatepost.sigv4 import messages as msg
 from gatepost.sigv4.canonical import canonical_request, payload_hash, string_to_sign
 from gatepost.sigv4.encoding import uri_encode
 from gatepost.sigv4.keys import SigningKeyCache
-from gatepost.sigv4.params import SignatureParams, amz_epoch, has_signature, parse, well_formed_signature
+from gatepost.sigv4.params import SignatureParams, amz_epoch, has_signature, parse
 
 SKEW_SECONDS = 300
 _REDACTED = "<redacted>"
@@ -138,7 +138,8 @@ class SigV4Verifier:
         key = self.keys.get(credential.access_key, credential.secret, credential.secret_digest, p.scope_date,
                             p.region, p.service)
         expected = key.sign(sts)
-        if not well_formed_signature(p.signature) or not hmac.compare_digest(expected, p.signature):
+        # compare_digest takes ASCII text only; any other text is a mismatch like any wrong signature
+        if not p.signature.isascii() or not hmac.compare_digest(expected, p.signature):
             raise msg.mismatch(_redact(creq, p.session_token), sts)
 
 
