@@ -6,6 +6,7 @@ the Signature field is refused as a mismatch (compare_digest takes ASCII only), 
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 
 import pytest
 from hypothesis import example, given
@@ -99,3 +100,28 @@ def test_any_wrong_signature_text_is_a_mismatch_never_a_crash(signature: str) ->
 
 def test_the_right_signature_verifies() -> None:
     assert _verifier().verify(_signed_request()).credential.access_key == "AKIDTEST"
+
+
+# digits of other scripts: Arabic-Indic three, fullwidth five (both Nd, as \d), superscript two (not Nd)
+DATE_CHARS = st.sampled_from([*"0123456789TZ\n ", "\u0663", "\uff15", "\u00b2", "x"])
+
+
+@given(st.text(alphabet=DATE_CHARS, min_size=14, max_size=18))
+@example("20261208T101010Z")
+@example("20261208T101010Z\n")  # the regex's `$` takes a final newline: the slow path keeps that
+@example("\u0662\u0660\u0662\u0666\u0661\u0662\u0660\u0668T101010Z")
+@example("2026120\u00b2T101010Z")
+def test_the_date_shortcut_accepts_only_what_the_regex_accepts(text: str) -> None:
+    by_regex = params._AMZ_DATE.match(text) is not None
+    assert not params._basic_format(text) or by_regex
+    try:
+        params.check_date(text)
+        accepted = True
+    except GatewayError:
+        accepted = False
+    assert accepted == by_regex
+
+
+@given(st.builds(lambda d: f"{d:%Y%m%dT%H%M%SZ}", st.datetimes(min_value=datetime(1000, 1, 1))))
+def test_what_clients_send_takes_the_date_shortcut(text: str) -> None:
+    assert params._basic_format(text)

@@ -68,7 +68,7 @@ def has_signature(req: GatewayRequest) -> bool:
 
 def _credential(value: str) -> tuple[str, str, str, str, str]:
     parts = value.split("/")
-    if len(parts) != 5 or not all(parts):
+    if len(parts) != 5 or "" in parts:
         raise msg.incomplete("credential", f"Credential should be of the form "
                                            f"'AKID/yyyymmdd/region/service/aws4_request', got a value with "
                                            f"{len(parts)} part(s).")
@@ -83,10 +83,10 @@ def _signed_headers(value: str) -> tuple[str, ...]:
 
 
 def _header_date(req: GatewayRequest) -> str | None:
-    amz = req.header("x-amz-date")
+    amz = req.header_map.get("x-amz-date")
     if amz is not None:
         return amz.strip()
-    date = req.header("date")
+    date = req.header_map.get("date")
     if date is None:
         return None
     try:
@@ -95,8 +95,14 @@ def _header_date(req: GatewayRequest) -> str | None:
         return date.strip()
 
 
+def _basic_format(amz_date: str) -> bool:
+    """`YYYYMMDDTHHMMSSZ` exactly, without the regex (isdecimal is the regex's \\d: Unicode category Nd)."""
+    return (len(amz_date) == 16 and amz_date[8] == "T" and amz_date[15] == "Z" and amz_date[:8].isdecimal()
+            and amz_date[9:15].isdecimal())
+
+
 def check_date(amz_date: str) -> str:
-    if not _AMZ_DATE.match(amz_date):
+    if not _basic_format(amz_date) and not _AMZ_DATE.match(amz_date):  # (the regex also takes a final newline)
         raise msg.incomplete("bad_date", f"Date must be in ISO-8601 'basic format'. Got '{amz_date[:32]}'. "
                                          "See http://en.wikipedia.org/wiki/ISO_8601")
     return amz_date
@@ -189,7 +195,7 @@ def from_header(req: GatewayRequest, header: str) -> SignatureParams:
     assert amz_date is not None
     key, date, region, service, terminator = _credential(fields["Credential"])
     signature = fields["Signature"].lower()
-    token = req.header("x-amz-security-token")
+    token = req.header_map.get("x-amz-security-token")
     return SignatureParams(key, date, region, service, terminator, _signed_headers_cached(fields["SignedHeaders"]),
                            signature, check_date(amz_date), token, query=tuple(req.query))
 
@@ -209,7 +215,7 @@ def from_query(req: GatewayRequest) -> SignatureParams:
     unsigned = [(k, v) for k, v in pairs if k != "X-Amz-Signature"]
     return SignatureParams(key, date, region, service, terminator, _signed_headers(values["X-Amz-SignedHeaders"]),
                            values["X-Amz-Signature"].lower(), check_date(values["X-Amz-Date"]),
-                           values.get("X-Amz-Security-Token") or req.header("x-amz-security-token"),
+                           values.get("X-Amz-Security-Token") or req.header_map.get("x-amz-security-token"),
                            presigned=True, expires=expires, query=tuple(unsigned))
 
 
@@ -223,7 +229,7 @@ def _expires(raw: str | None) -> int:
 
 
 def parse(req: GatewayRequest) -> SignatureParams:
-    header = req.header("authorization")
+    header = req.header_map.get("authorization")
     if header is not None:
         return from_header(req, header)
     return from_query(req)
@@ -232,7 +238,7 @@ def parse(req: GatewayRequest) -> SignatureParams:
 def authorization_error(req: GatewayRequest) -> GatewayError | None:
     """The IncompleteSignatureException AWS answers for an Authorization header that is not a well-formed
     SigV4 header (e.g. `Bearer ...`), or None. Used on unmatched routes of REST APIs (reference 4.4)."""
-    header = req.header("authorization")
+    header = req.header_map.get("authorization")
     if header is None:
         return None
     try:

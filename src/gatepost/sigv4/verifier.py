@@ -81,7 +81,7 @@ class SigV4Verifier:
             raise msg.invalid("host_not_signed", "'Host' or ':authority' must be a 'SignedHeader' in the AWS "
                                                  "Authorization.")
         body_hash = payload_hash(req.body)
-        sent_hash = req.header("x-amz-content-sha256")
+        sent_hash = req.header_map.get("x-amz-content-sha256")
         if sent_hash is not None and not hmac.compare_digest(sent_hash.strip().lower(), body_hash):
             raise msg.invalid("payload_hash_mismatch", "The provided 'x-amz-content-sha256' header does not match "
                                                        "what was computed.")
