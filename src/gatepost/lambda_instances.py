@@ -40,7 +40,7 @@ from typing import Any
 
 from gatepost.lambda_loader import init_handler
 from gatepost.lambda_runtime import HandlerFailed, LambdaContext, apply_environment, call_handler, worker_loop
-from gatepost.slots import Slots
+from gatepost.slots import Slots, expire
 
 log = logging.getLogger("gatepost.lambda.instances")
 
@@ -250,16 +250,11 @@ async def wait_job(job: Job, deadline: float, release: Callable[[], None]) -> An
             pass
 
     job.on_done(ended)
-    timer = loop.call_at(deadline, _expire, waiter)
+    timer = loop.call_at(deadline, expire, waiter)
     try:
         return await waiter
     finally:
         timer.cancel()
-
-
-def _expire(waiter: asyncio.Future[Any]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())
 
 
 # -- processes ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from typing import Any
 
 
 class Slots:
@@ -47,7 +48,7 @@ class Slots:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.append(waiter)
-        timer = loop.call_later(timeout, _expire, waiter)
+        timer = loop.call_later(timeout, expire, waiter)
         try:
             await waiter
         except BaseException:
@@ -78,6 +79,7 @@ class Slots:
             pass  # already taken off by a release that found it done
 
 
-def _expire(waiter: asyncio.Future[None]) -> None:
+def expire(waiter: asyncio.Future[Any]) -> None:
+    """A timer's callback: the waiter still pending gets TimeoutError (one that ended meanwhile is left alone)."""
     if not waiter.done():
         waiter.set_exception(TimeoutError())

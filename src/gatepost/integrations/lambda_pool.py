@@ -63,9 +63,6 @@ class HandlerPool:
         self.max_waiting = max_waiting if max_waiting is not None else max(256, 16 * size)
         self._slots = Slots(size)
 
-    async def start(self) -> None:
-        pass
-
     async def close(self) -> None:
         self.runner.close()
 

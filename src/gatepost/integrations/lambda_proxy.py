@@ -108,7 +108,6 @@ class LambdaProxyIntegration(Integration):
 
     async def start(self, services: Services) -> None:
         assert self._pool is not None, "lambda integration used without bind()"
-        await self._pool.start()
 
     async def close(self) -> None:
         if self._pool is not None:

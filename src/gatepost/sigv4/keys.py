@@ -44,10 +44,6 @@ class SigningKey:
         return outer.hexdigest()
 
 
-def signature(signing_key: bytes, sts: str) -> str:
-    return hmac.digest(signing_key, sts.encode("utf-8"), "sha256").hex()  # one-shot: OpenSSL, no HMAC object
-
-
 class SigningKeyCache:
     """A bounded LRU of derived keys, keyed by (access key id, date, region, service) and the secret's digest
     (so a re-issued secret never reuses a stale key). Holds no secret, only derived keys."""

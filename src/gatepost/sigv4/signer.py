@@ -11,7 +11,7 @@ import time
 from urllib.parse import urlsplit
 
 from gatepost.sigv4.canonical import ALGORITHM, canonical_request, payload_hash, string_to_sign
-from gatepost.sigv4.keys import derive_signing_key, signature
+from gatepost.sigv4.keys import SigningKey, derive_signing_key
 
 
 def sign_headers(method: str, url: str, *, access_key: str, secret_key: str, region: str,
@@ -29,8 +29,8 @@ def sign_headers(method: str, url: str, *, access_key: str, secret_key: str, reg
     signed = tuple(sorted(out))
     creq = canonical_request(method, parts.path or "/", parts.query, out.items(), signed, payload_hash(body))
     scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
-    sig = signature(derive_signing_key(secret_key, amz_date[:8], region, service),
-                    string_to_sign(amz_date, scope, creq))
+    key = SigningKey(derive_signing_key(secret_key, amz_date[:8], region, service))
+    sig = key.sign(string_to_sign(amz_date, scope, creq))
     out["authorization"] = (f"{ALGORITHM} Credential={access_key}/{scope}, SignedHeaders={';'.join(signed)}, "
                             f"Signature={sig}")
     return out
